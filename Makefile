@@ -1,0 +1,52 @@
+# ssj — the two commands a newcomer needs are `make run` and `make test`.
+SHELL := /bin/bash
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PACKAGES := shared services/registry services/draw services/inspection services/disclosure services/notify cli
+STAMP := $(VENV)/.installed
+
+.PHONY: install run test lint fmt bench chaos services-up services-down clean
+
+install: $(STAMP) deploy/kafka/lib/.fetched
+
+$(STAMP): $(foreach p,$(PACKAGES),$(p)/pyproject.toml) requirements-dev.txt
+	test -x $(BIN)/python || $(PY) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -c constraints.txt $(foreach p,$(PACKAGES),-e $(p)) -r requirements-dev.txt
+	touch $(STAMP)
+
+deploy/kafka/lib/.fetched: deploy/kafka/pom.xml
+	deploy/local/kafka.sh fetch
+	touch $@
+
+## make run: the whole system on the embedded default (SQLite + embedded log), demo data, URLs printed
+run: $(STAMP)
+	$(BIN)/python deploy/local/run_embedded.py
+
+## make test: lint + the whole suite on real PostgreSQL and Kafka (started here if not running)
+test: install
+	deploy/local/test.sh
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy shared/src services/*/src cli/src
+
+fmt: $(STAMP)
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+bench: install
+	deploy/local/with-services.sh $(BIN)/python bench/run.py
+
+services-up: install
+	deploy/local/postgres.sh start
+	deploy/local/kafka.sh start
+
+services-down:
+	deploy/local/kafka.sh stop
+	deploy/local/postgres.sh stop
+
+clean: services-down
+	rm -rf var $(VENV)

@@ -1,0 +1,225 @@
+"""Transactional outbox, its relay, and the inbox that makes every consumer idempotent."""
+
+import asyncio
+import json
+import logging
+import os
+import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    DateTime,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    select,
+    update,
+)
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from shared.bus import BusRecord, Consumer, Producer
+from shared.events import Event, decode, encode
+from shared.observability import new_traceparent, traceparent_var
+from shared.settings import ServiceSettings
+
+log = logging.getLogger("ssj.messaging")
+BigId = BigInteger().with_variant(Integer(), "sqlite")
+
+
+@dataclass(frozen=True)
+class Messaging:
+    outbox: Table
+    inbox: Table
+
+
+def messaging_tables(metadata: MetaData) -> Messaging:
+    """The outbox and inbox every service keeps in its own database."""
+    outbox = Table(
+        "outbox", metadata,
+        Column("id", BigId, primary_key=True, autoincrement=True),
+        Column("event_id", String(36), nullable=False, unique=True),
+        Column("type", String(120), nullable=False),
+        Column("source", String(120), nullable=False),
+        Column("subject", String(200)),
+        Column("key", String(200), nullable=False),
+        Column("data", Text, nullable=False),
+        Column("traceparent", String(55)),
+        Column("created_at", DateTime(timezone=True), nullable=False),
+        Column("sent_at", DateTime(timezone=True), index=True),
+    )
+    inbox = Table(
+        "inbox", metadata,
+        Column("consumer", String(120), primary_key=True),
+        Column("event_id", String(200), primary_key=True),
+        Column("event_type", String(120), nullable=False),
+        Column("status", String(20), nullable=False),
+        Column("error", Text),
+        Column("processed_at", DateTime(timezone=True), nullable=False),
+    )
+    return Messaging(outbox, inbox)
+
+
+async def emit(
+    session: AsyncSession, messaging: Messaging, *, type: str, source: str, key: str,
+    data: dict[str, Any], subject: str | None = None,
+) -> str:
+    """Queue an event in the caller's transaction: it leaves only if the change commits."""
+    event_id = str(uuid.uuid4())
+    await session.execute(messaging.outbox.insert().values(
+        event_id=event_id, type=type, source=source, subject=subject, key=key,
+        data=json.dumps(data, ensure_ascii=False, default=str),
+        traceparent=traceparent_var.get(), created_at=datetime.now(UTC),
+    ))
+    return event_id
+
+
+def _row_event(row: Any) -> Event:
+    return Event(id=row.event_id, type=row.type, source=row.source, subject=row.subject,
+                 time=row.created_at, data=json.loads(row.data), traceparent=row.traceparent)
+
+
+async def relay_once(
+    sessionmaker: async_sessionmaker[AsyncSession], messaging: Messaging, producer: Producer,
+    settings: ServiceSettings,
+) -> int:
+    """Publish the oldest unsent events, then mark them. A crash in between resends: consumers dedupe."""
+    outbox = messaging.outbox
+    async with sessionmaker() as session, session.begin():
+        query = select(outbox).where(outbox.c.sent_at.is_(None)).order_by(outbox.c.id)
+        query = query.limit(settings.relay_batch_size)
+        if session.get_bind().dialect.name == "postgresql":
+            query = query.with_for_update(skip_locked=True)
+        rows = (await session.execute(query)).all()
+        if not rows:
+            return 0
+        messages = [encode(_row_event(r), settings.topic(r.type), r.key) for r in rows]
+        await producer.send_all(messages)
+        if settings.chaos_relay_exit_after_send:
+            log.warning("chaos: relay exits between send and mark")
+            os._exit(137)
+        ids = [r.id for r in rows]
+        await session.execute(update(outbox).where(outbox.c.id.in_(ids)).values(sent_at=datetime.now(UTC)))
+    return len(rows)
+
+
+async def relay_forever(
+    sessionmaker: async_sessionmaker[AsyncSession], messaging: Messaging, producer: Producer,
+    settings: ServiceSettings, stop: asyncio.Event,
+) -> None:
+    failures = 0
+    while not stop.is_set():
+        try:
+            sent = await relay_once(sessionmaker, messaging, producer, settings)
+            failures = 0
+        except Exception:
+            failures += 1
+            log.exception("outbox relay failed (attempt %d); events stay queued", failures)
+            sent = 0
+        if sent < settings.relay_batch_size:
+            delay = settings.relay_interval_seconds * (2 ** min(failures, 6))
+            await _sleep_or_stop(stop, delay)
+
+
+Handler = Callable[[AsyncSession, Event, Any], Awaitable[None]]
+
+
+class PermanentEventError(Exception):
+    """The event can never be handled (bad data): record it as failed and move on."""
+
+
+def _insert_ignore(session: AsyncSession, table: Table) -> Any:
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    return dialect.insert(table)
+
+
+async def handle_once(
+    sessionmaker: async_sessionmaker[AsyncSession], messaging: Messaging, consumer_name: str,
+    handlers: dict[str, Handler], event: Event, deps: Any,
+) -> bool:
+    """Run the handler and record the event in the inbox in one transaction. False = duplicate."""
+    handler = handlers.get(event.type)
+    if handler is None:
+        return False
+    async with sessionmaker() as session, session.begin():
+        claim = _insert_ignore(session, messaging.inbox).values(
+            consumer=consumer_name, event_id=event.id, event_type=event.type, status="done",
+            processed_at=datetime.now(UTC),
+        ).on_conflict_do_nothing()
+        if (await session.execute(claim)).rowcount == 0:
+            return False
+        await handler(session, event, deps)
+    return True
+
+
+async def _record_failure(
+    sessionmaker: async_sessionmaker[AsyncSession], messaging: Messaging, consumer_name: str,
+    event: Event, error: str,
+) -> None:
+    async with sessionmaker() as session, session.begin():
+        await session.execute(_insert_ignore(session, messaging.inbox).values(
+            consumer=consumer_name, event_id=event.id, event_type=event.type, status="failed",
+            error=error, processed_at=datetime.now(UTC),
+        ).on_conflict_do_nothing())
+
+
+async def _process(
+    record: BusRecord, sessionmaker: async_sessionmaker[AsyncSession], messaging: Messaging,
+    consumer_name: str, handlers: dict[str, Handler], deps: Any,
+) -> None:
+    try:
+        event = decode(record.headers, record.key, record.value)
+    except ValueError as exc:
+        log.error("skipping undecodable record %s@%d: %s", record.topic, record.offset, exc)
+        return
+    token = traceparent_var.set(event.traceparent or new_traceparent())
+    try:
+        await handle_once(sessionmaker, messaging, consumer_name, handlers, event, deps)
+    except PermanentEventError as exc:
+        log.error("event %s (%s) rejected permanently: %s", event.id, event.type, exc)
+        await _record_failure(sessionmaker, messaging, consumer_name, event, str(exc))
+    finally:
+        traceparent_var.reset(token)
+
+
+async def consume_forever(
+    consumer: Consumer, sessionmaker: async_sessionmaker[AsyncSession], messaging: Messaging,
+    consumer_name: str, handlers: dict[str, Handler], deps: Any, settings: ServiceSettings,
+    stop: asyncio.Event,
+) -> None:
+    """At-least-once: the offset is committed only after the handler's transaction commits."""
+    failures = 0
+    while not stop.is_set():
+        records = await consumer.poll(0.5)
+        blocked: set[tuple[str, int]] = set()
+        for record in records:
+            partition = (record.topic, record.partition)
+            if partition in blocked:
+                continue
+            try:
+                await _process(record, sessionmaker, messaging, consumer_name, handlers, deps)
+                await consumer.commit(record)
+                failures = 0
+            except Exception:
+                failures += 1
+                log.exception("handler failed on %s@%d (attempt %d); will retry",
+                              record.topic, record.offset, failures)
+                await consumer.rewind(record)
+                blocked.add(partition)
+        if blocked:
+            delay = min(settings.consumer_retry_max_seconds, 0.2 * 2 ** min(failures, 10))
+            await _sleep_or_stop(stop, delay)
+
+
+async def _sleep_or_stop(stop: asyncio.Event, seconds: float) -> None:
+    try:
+        await asyncio.wait_for(stop.wait(), seconds)
+    except TimeoutError:
+        pass
