@@ -1,0 +1,98 @@
+import pytest
+from sqlalchemy import func, select
+
+from registry.db import messaging
+from registry.models import Entity
+from shared.testing import auth
+
+from .conftest import READER, WRITER
+from .factories import entity, inspector
+
+pytestmark = pytest.mark.integration
+W, R = auth(WRITER[0]), auth(READER[0])
+
+
+async def test_batch_upsert_counts_and_versions(client, sessionmaker):
+    first = [entity(), entity(sector="internet_cafe", subtype="cafe", grade=None, flags={"abnormal_list": True})]
+    r = await client.post("/v1/entities:batch", json={"entities": first}, headers=W)
+    assert r.json() == {"inserted": 2, "updated": 0, "unchanged": 0}
+    changed = [first[0] | {"name": "新名字"}, first[1]]
+    r = await client.post("/v1/entities:batch", json={"entities": changed}, headers=W)
+    assert r.json() == {"inserted": 0, "updated": 1, "unchanged": 1}
+    r = await client.get(f"/v1/entities/{first[0]['id']}", headers=R)
+    assert r.json()["version"] == 2 and r.json()["name"] == "新名字"
+    async with sessionmaker() as s:
+        assert await s.scalar(select(func.count()).select_from(messaging.outbox)) == 3
+
+
+@pytest.mark.parametrize(("override", "field"), [
+    ({"credit_code": "91210400MA0ABCDE10"}, "entities[0].credit_code"),
+    ({"division_code": "110101"}, "entities[0].division_code"),
+    ({"sector": "casino"}, "entities[0].sector"),
+    ({"grade": None}, "entities[0].grade"),
+    ({"subtype": "hotel"}, "entities[0].subtype"),
+    ({"flags": {"key_unit": True}}, "entities[0].flags.key_unit"),
+    ({"id": "bad id"}, "entities[0].id"),
+])
+async def test_bad_entity_names_the_field_and_changes_nothing(client, sessionmaker, override, field):
+    r = await client.post("/v1/entities:batch", json={"entities": [entity(**override)]}, headers=W)
+    assert r.status_code == 422
+    assert r.headers["content-type"] == "application/problem+json"
+    assert r.json()["field"] == field
+    async with sessionmaker() as s:
+        assert await s.scalar(select(func.count()).select_from(Entity)) == 0
+
+
+async def test_duplicate_ids_in_one_batch_are_refused(client):
+    e = entity()
+    r = await client.post("/v1/entities:batch", json={"entities": [e, e]}, headers=W)
+    assert r.status_code == 422 and r.json()["field"] == "entities[1].id"
+
+
+async def test_batch_size_limit(client):
+    r = await client.post("/v1/entities:batch", json={"entities": [entity() for _ in range(51)]}, headers=W)
+    assert r.status_code == 422 and r.json()["field"] == "entities"
+
+
+async def test_cursor_paging_walks_every_entity_once(client):
+    rows = [entity(sector="blasting", subtype="commercial", grade=None) for _ in range(7)]
+    await client.post("/v1/entities:batch", json={"entities": rows}, headers=W)
+    seen, cursor = [], None
+    while True:
+        params = {"sector": "blasting", "limit": 3} | ({"cursor": cursor} if cursor else {})
+        page = (await client.get("/v1/entities", params=params, headers=R)).json()
+        seen += [item["id"] for item in page["items"]]
+        cursor = page["next_cursor"]
+        if cursor is None:
+            break
+    assert seen == sorted(r["id"] for r in rows)
+
+
+async def test_garbage_cursor_is_a_clear_error(client):
+    r = await client.get("/v1/entities", params={"cursor": "%%%"}, headers=R)
+    assert r.status_code == 422 and r.json()["field"] == "cursor"
+
+
+async def test_scopes(client):
+    assert (await client.get("/v1/entities")).status_code == 401
+    assert (await client.get("/v1/entities", headers=auth("nope"))).status_code == 401
+    r = await client.post("/v1/entities:batch", json={"entities": [entity()]}, headers=R)
+    assert r.status_code == 403 and r.json()["type"] == "urn:ssj:problem:forbidden"
+
+
+async def test_inspectors_upsert_and_filter(client):
+    rows = [inspector(conflicts=["ENT-9", "ENT-1", "ENT-9"]), inspector(unit="police_station")]
+    r = await client.post("/v1/inspectors:batch", json={"inspectors": rows}, headers=W)
+    assert r.json()["inserted"] == 2
+    page = (await client.get("/v1/inspectors", params={"unit": "county_public_order"}, headers=R)).json()
+    assert [i["id"] for i in page["items"]] == [rows[0]["id"]]
+    assert page["items"][0]["conflicts"] == ["ENT-1", "ENT-9"]
+
+
+async def test_catalog_is_public_and_fire_extras_follow_flags(client):
+    catalog = (await client.get("/v1/catalog")).json()
+    assert {s["code"] for s in catalog["sectors"]} >= {"entertainment", "fire_safety", "internet_cafe"}
+    plain = (await client.get("/v1/catalog/fire_safety/checklist")).json()["items"]
+    both = (await client.get("/v1/catalog/fire_safety/checklist",
+                             params={"key_unit": True, "crowded_place": True})).json()["items"]
+    assert len(plain) == 10 and len(both) == 10 + 1 + 4 + 1
