@@ -13,8 +13,13 @@ from shared.testing import KAFKA_BOOTSTRAP, create_database
 
 metadata = MetaData()
 MESSAGING: Messaging = messaging_tables(metadata)
-things = Table("things", metadata, Column("id", Integer, primary_key=True, autoincrement=True),
-               Column("event_id", String(64), nullable=False), Column("label", String(100)))
+things = Table(
+    "things",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("event_id", String(64), nullable=False),
+    Column("label", String(100)),
+)
 
 
 async def _engine(url: str) -> AsyncEngine:
@@ -32,9 +37,15 @@ async def backend(request, tmp_path: Path) -> AsyncIterator[tuple[ServiceSetting
     else:
         url = await create_database("shared_test")
     settings = ServiceSettings(
-        service_name="t", database_url=url, bus=request.param, kafka_bootstrap=KAFKA_BOOTSTRAP,
-        embedded_bus_path=str(tmp_path / "bus.sqlite"), topic_prefix=f"t{uuid.uuid4().hex[:8]}.",
-        kafka_partitions=2, relay_interval_seconds=0.05, log_json=False,
+        service_name="t",
+        database_url=url,
+        bus=request.param,
+        kafka_bootstrap=KAFKA_BOOTSTRAP,
+        embedded_bus_path=str(tmp_path / "bus.sqlite"),
+        topic_prefix=f"t{uuid.uuid4().hex[:8]}.",
+        kafka_partitions=2,
+        relay_interval_seconds=0.05,
+        log_json=False,
     )
     engine = await _engine(url)
     yield settings, engine

@@ -6,9 +6,15 @@ from shared.events import Event, decode, encode
 
 
 def test_binary_mode_headers_and_round_trip():
-    event = Event(id="e1", type="ssj.x.happened", source="/ssj/x", subject="ENT-1",
-                  time=datetime(2026, 11, 26, tzinfo=UTC), data={"名称": "抚顺", "n": 1},
-                  traceparent="00-" + "a" * 32 + "-" + "b" * 16 + "-01")
+    event = Event(
+        id="e1",
+        type="ssj.x.happened",
+        source="/ssj/x",
+        subject="ENT-1",
+        time=datetime(2026, 11, 26, tzinfo=UTC),
+        data={"名称": "抚顺", "n": 1},
+        traceparent="00-" + "a" * 32 + "-" + "b" * 16 + "-01",
+    )
     message = encode(event, "topic", "agg-1")
     headers = dict(message.headers)
     assert headers["ce_specversion"] == b"1.0"

@@ -34,8 +34,9 @@ async def _consume_until(settings, sessionmaker, expected: int, group: str = "g"
     consumer = make_consumer(settings, settings.topic_prefix + group, [settings.topic(TYPE)])
     await consumer.start()
     stop = asyncio.Event()
-    task = asyncio.create_task(consume_forever(consumer, sessionmaker, MESSAGING, group, {TYPE: record_thing},
-                                               None, settings, stop))
+    task = asyncio.create_task(
+        consume_forever(consumer, sessionmaker, MESSAGING, group, {TYPE: record_thing}, None, settings, stop)
+    )
     try:
         for _ in range(300):
             if await _count(sessionmaker, things) >= expected:
@@ -104,8 +105,9 @@ async def test_failed_handler_is_retried_and_nothing_is_skipped(backend):
     consumer = make_consumer(settings, settings.topic_prefix + "g", [settings.topic(TYPE)])
     await consumer.start()
     stop = asyncio.Event()
-    task = asyncio.create_task(consume_forever(consumer, sessionmaker, MESSAGING, "g", {TYPE: flaky}, None,
-                                               settings, stop))
+    task = asyncio.create_task(
+        consume_forever(consumer, sessionmaker, MESSAGING, "g", {TYPE: flaky}, None, settings, stop)
+    )
     for _ in range(200):
         if await _count(sessionmaker, things) >= 2:
             break

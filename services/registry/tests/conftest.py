@@ -34,8 +34,13 @@ async def sessionmaker(engine):  # type: ignore[no-untyped-def]
 
 @pytest.fixture
 def settings(database_url: str, tmp_path: Path) -> Settings:
-    return Settings(database_url=database_url, embedded_bus_path=str(tmp_path / "bus.sqlite"),
-                    callers=[WRITER[1], READER[1]], log_json=False, max_batch_size=50)
+    return Settings(
+        database_url=database_url,
+        embedded_bus_path=str(tmp_path / "bus.sqlite"),
+        callers=[WRITER[1], READER[1]],
+        log_json=False,
+        max_batch_size=50,
+    )
 
 
 @pytest.fixture

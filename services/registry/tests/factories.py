@@ -16,8 +16,15 @@ def credit_code(n: int | None = None) -> str:
 
 def entity(**overrides: Any) -> dict[str, Any]:
     n = next(_serial)
-    base = {"id": f"ENT-{n:05d}", "sector": "entertainment", "subtype": "venue", "name": f"娱乐场所{n}",
-            "credit_code": credit_code(n), "division_code": "210402", "grade": "A"}
+    base = {
+        "id": f"ENT-{n:05d}",
+        "sector": "entertainment",
+        "subtype": "venue",
+        "name": f"娱乐场所{n}",
+        "credit_code": credit_code(n),
+        "division_code": "210402",
+        "grade": "A",
+    }
     return base | overrides
 
 

@@ -25,15 +25,18 @@ async def test_batch_upsert_counts_and_versions(client, sessionmaker):
         assert await s.scalar(select(func.count()).select_from(messaging.outbox)) == 3
 
 
-@pytest.mark.parametrize(("override", "field"), [
-    ({"credit_code": "91210400MA0ABCDE10"}, "entities[0].credit_code"),
-    ({"division_code": "110101"}, "entities[0].division_code"),
-    ({"sector": "casino"}, "entities[0].sector"),
-    ({"grade": None}, "entities[0].grade"),
-    ({"subtype": "hotel"}, "entities[0].subtype"),
-    ({"flags": {"key_unit": True}}, "entities[0].flags.key_unit"),
-    ({"id": "bad id"}, "entities[0].id"),
-])
+@pytest.mark.parametrize(
+    ("override", "field"),
+    [
+        ({"credit_code": "91210400MA0ABCDE10"}, "entities[0].credit_code"),
+        ({"division_code": "110101"}, "entities[0].division_code"),
+        ({"sector": "casino"}, "entities[0].sector"),
+        ({"grade": None}, "entities[0].grade"),
+        ({"subtype": "hotel"}, "entities[0].subtype"),
+        ({"flags": {"key_unit": True}}, "entities[0].flags.key_unit"),
+        ({"id": "bad id"}, "entities[0].id"),
+    ],
+)
 async def test_bad_entity_names_the_field_and_changes_nothing(client, sessionmaker, override, field):
     r = await client.post("/v1/entities:batch", json={"entities": [entity(**override)]}, headers=W)
     assert r.status_code == 422
@@ -93,6 +96,7 @@ async def test_catalog_is_public_and_fire_extras_follow_flags(client):
     catalog = (await client.get("/v1/catalog")).json()
     assert {s["code"] for s in catalog["sectors"]} >= {"entertainment", "fire_safety", "internet_cafe"}
     plain = (await client.get("/v1/catalog/fire_safety/checklist")).json()["items"]
-    both = (await client.get("/v1/catalog/fire_safety/checklist",
-                             params={"key_unit": True, "crowded_place": True})).json()["items"]
+    both = (
+        await client.get("/v1/catalog/fire_safety/checklist", params={"key_unit": True, "crowded_place": True})
+    ).json()["items"]
     assert len(plain) == 10 and len(both) == 10 + 1 + 4 + 1

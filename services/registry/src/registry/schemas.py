@@ -5,12 +5,22 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from registry import codes
 
-Sector = Literal["entertainment", "special_trade", "security_service", "blasting", "fire_safety",
-                 "internet_cafe"]
-Unit = Literal["city_public_order", "county_public_order", "police_station", "fire_supervision",
-               "network_security", "blasting_supervision"]
-Ident = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$",
-                             description="Stable id from the source system (no spaces, TAB or LF)")]
+Sector = Literal["entertainment", "special_trade", "security_service", "blasting", "fire_safety", "internet_cafe"]
+Unit = Literal[
+    "city_public_order",
+    "county_public_order",
+    "police_station",
+    "fire_supervision",
+    "network_security",
+    "blasting_supervision",
+]
+Ident = Annotated[
+    str,
+    Field(
+        pattern=r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$",
+        description="Stable id from the source system (no spaces, TAB or LF)",
+    ),
+]
 
 
 def _check(problem_of):  # type: ignore[no-untyped-def]
@@ -23,18 +33,32 @@ def _check(problem_of):  # type: ignore[no-untyped-def]
     return AfterValidator(check)
 
 
-CreditCode = Annotated[str, _check(codes.credit_code_problem),
-                       Field(description="统一社会信用代码 (GB 32100-2015, check digit verified)")]
-DivisionCode = Annotated[str, _check(codes.division_problem),
-                         Field(description="行政区划代码 of a Fushun county or district (2104xx)")]
+CreditCode = Annotated[
+    str, _check(codes.credit_code_problem), Field(description="统一社会信用代码 (GB 32100-2015, check digit verified)")
+]
+DivisionCode = Annotated[
+    str, _check(codes.division_problem), Field(description="行政区划代码 of a Fushun county or district (2104xx)")
+]
 
 
 class EntityIn(BaseModel):
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{
-        "id": "ENT-0001", "sector": "entertainment", "subtype": "venue", "name": "抚顺金色年华KTV有限公司",
-        "credit_code": "91210400MA0XXXXXX0", "division_code": "210402", "grade": "B",
-        "flags": {"lodging": False},
-    }]})
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "id": "ENT-0001",
+                    "sector": "entertainment",
+                    "subtype": "venue",
+                    "name": "抚顺金色年华KTV有限公司",
+                    "credit_code": "91210400MA0XXXXXX0",
+                    "division_code": "210402",
+                    "grade": "B",
+                    "flags": {"lodging": False},
+                }
+            ]
+        },
+    )
 
     id: Ident
     sector: Sector
@@ -78,10 +102,21 @@ class BatchResult(BaseModel):
 
 
 class InspectorIn(BaseModel):
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{
-        "id": "INS-001", "name": "张警官", "unit": "county_public_order", "jurisdiction": "210402",
-        "qualification_expires_date": "2028-12-31", "conflicts": ["ENT-0003"],
-    }]})
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "id": "INS-001",
+                    "name": "张警官",
+                    "unit": "county_public_order",
+                    "jurisdiction": "210402",
+                    "qualification_expires_date": "2028-12-31",
+                    "conflicts": ["ENT-0003"],
+                }
+            ]
+        },
+    )
 
     id: Ident
     name: str = Field(min_length=1, max_length=100)

@@ -37,7 +37,9 @@ def entity_errors(index: int, e: EntityIn) -> list[dict[str, str]]:
     errors = []
     if e.subtype not in SECTORS[e.sector]["subtypes"]:
         allowed = ", ".join(SECTORS[e.sector]["subtypes"])
-        errors.append({"field": f"{at}.subtype", "message": f"{e.subtype!r} is not a subtype of {e.sector} ({allowed})"})
+        errors.append(
+            {"field": f"{at}.subtype", "message": f"{e.subtype!r} is not a subtype of {e.sector} ({allowed})"}
+        )
     if e.sector == "entertainment" and e.grade is None:
         errors.append({"field": f"{at}.grade", "message": "entertainment venues need grade A, B or C"})
     if e.sector != "entertainment" and e.grade is not None:
@@ -49,8 +51,14 @@ def entity_errors(index: int, e: EntityIn) -> list[dict[str, str]]:
 
 def _reject(errors: list[dict[str, str]]) -> ProblemError:
     first = errors[0]
-    return ProblemError(422, "validation", "Request failed validation",
-                        f"{first['field']}: {first['message']}", field=first["field"], errors=errors)
+    return ProblemError(
+        422,
+        "validation",
+        "Request failed validation",
+        f"{first['field']}: {first['message']}",
+        field=first["field"],
+        errors=errors,
+    )
 
 
 def _duplicates(ids: list[str], kind: str) -> list[dict[str, str]]:
@@ -84,7 +92,9 @@ async def upsert_inspectors(session: AsyncSession, items: list[InspectorIn], max
 
 
 async def _upsert(
-    session: AsyncSession, model: Any, rows: list[dict[str, Any]],
+    session: AsyncSession,
+    model: Any,
+    rows: list[dict[str, Any]],
     announce: Callable[[AsyncSession, Any], Awaitable[None]],
 ) -> dict[str, int]:
     """Insert new rows, bump the version of changed ones, leave identical ones untouched."""
@@ -113,7 +123,11 @@ async def _upsert(
 
 
 async def page(
-    session: AsyncSession, model: Any, filters: list[Any], cursor: str | None, limit: int,
+    session: AsyncSession,
+    model: Any,
+    filters: list[Any],
+    cursor: str | None,
+    limit: int,
 ) -> tuple[list[Any], str | None]:
     """Keyset paging by id: stable under concurrent inserts, cursor opaque to callers."""
     after = (decode_cursor(cursor) or {}).get("after")
