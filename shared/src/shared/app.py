@@ -40,8 +40,14 @@ def create_service_app(
         finally:
             await engine.dispose()
 
-    app = FastAPI(title=title, description=description, version="1.0.0", lifespan=lifespan,
-                  openapi_tags=openapi_tags, swagger_ui_parameters={"persistAuthorization": True})
+    app = FastAPI(
+        title=title,
+        description=description,
+        version="1.0.0",
+        lifespan=lifespan,
+        openapi_tags=openapi_tags,
+        swagger_ui_parameters={"persistAuthorization": True},
+    )
     app.state.settings = settings
 
     async def readiness() -> dict[str, str]:

@@ -29,8 +29,7 @@ def token_sha256(token: str) -> str:
 
 
 def _unauthorized(detail: str) -> ProblemError:
-    return ProblemError(401, "unauthorized", "Authentication required", detail,
-                        headers={"WWW-Authenticate": "Bearer"})
+    return ProblemError(401, "unauthorized", "Authentication required", detail, headers={"WWW-Authenticate": "Bearer"})
 
 
 def identify(token: str, callers: list[CallerConfig]) -> Caller | None:
@@ -55,8 +54,9 @@ def require_scopes(*scopes: str) -> Callable[..., Awaitable[Caller]]:
             raise _unauthorized("the bearer token is not registered")
         missing = [s for s in scopes if s not in caller.scopes]
         if missing:
-            raise ProblemError(403, "forbidden", "Missing scope",
-                               f"caller {caller.name!r} lacks scope {', '.join(missing)}")
+            raise ProblemError(
+                403, "forbidden", "Missing scope", f"caller {caller.name!r} lacks scope {', '.join(missing)}"
+            )
         request.state.caller = caller.name
         return caller
 

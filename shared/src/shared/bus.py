@@ -62,9 +62,7 @@ class KafkaProducer:
             log.warning("kafka producer did not stop within 10 s")
 
     async def send_all(self, messages: list[BusMessage]) -> None:
-        futures = [
-            await self._producer.send(m.topic, m.value, key=m.key, headers=m.headers) for m in messages
-        ]
+        futures = [await self._producer.send(m.topic, m.value, key=m.key, headers=m.headers) for m in messages]
         await asyncio.wait_for(asyncio.gather(*futures), 30)
 
 

@@ -66,8 +66,18 @@ def decode(headers: list[tuple[str, bytes]], key: bytes | None, value: bytes) ->
         data = json.loads(data)
     if not isinstance(data, dict):
         raise ValueError("event data must be a JSON object")
-    standard = {"id", "type", "source", "specversion", "datacontenttype", "time", "subject",
-                "traceparent", "partitionkey", "dataschema"}
+    standard = {
+        "id",
+        "type",
+        "source",
+        "specversion",
+        "datacontenttype",
+        "time",
+        "subject",
+        "traceparent",
+        "partitionkey",
+        "dataschema",
+    }
     extensions = {k: str(v) for k, v in ce.get_attributes().items() if k not in standard}
     return Event(
         id=ce.get_id(),

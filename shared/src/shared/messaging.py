@@ -43,7 +43,8 @@ class Messaging:
 def messaging_tables(metadata: MetaData) -> Messaging:
     """The outbox and inbox every service keeps in its own database."""
     outbox = Table(
-        "outbox", metadata,
+        "outbox",
+        metadata,
         Column("id", BigId, primary_key=True, autoincrement=True),
         Column("event_id", String(36), nullable=False, unique=True),
         Column("type", String(120), nullable=False),
@@ -56,7 +57,8 @@ def messaging_tables(metadata: MetaData) -> Messaging:
         Column("sent_at", DateTime(timezone=True), index=True),
     )
     inbox = Table(
-        "inbox", metadata,
+        "inbox",
+        metadata,
         Column("consumer", String(120), primary_key=True),
         Column("event_id", String(200), primary_key=True),
         Column("event_type", String(120), nullable=False),
@@ -68,26 +70,48 @@ def messaging_tables(metadata: MetaData) -> Messaging:
 
 
 async def emit(
-    session: AsyncSession, messaging: Messaging, *, type: str, source: str, key: str,
-    data: dict[str, Any], subject: str | None = None,
+    session: AsyncSession,
+    messaging: Messaging,
+    *,
+    type: str,
+    source: str,
+    key: str,
+    data: dict[str, Any],
+    subject: str | None = None,
 ) -> str:
     """Queue an event in the caller's transaction: it leaves only if the change commits."""
     event_id = str(uuid.uuid4())
-    await session.execute(messaging.outbox.insert().values(
-        event_id=event_id, type=type, source=source, subject=subject, key=key,
-        data=json.dumps(data, ensure_ascii=False, default=str),
-        traceparent=traceparent_var.get(), created_at=datetime.now(UTC),
-    ))
+    await session.execute(
+        messaging.outbox.insert().values(
+            event_id=event_id,
+            type=type,
+            source=source,
+            subject=subject,
+            key=key,
+            data=json.dumps(data, ensure_ascii=False, default=str),
+            traceparent=traceparent_var.get(),
+            created_at=datetime.now(UTC),
+        )
+    )
     return event_id
 
 
 def _row_event(row: Any) -> Event:
-    return Event(id=row.event_id, type=row.type, source=row.source, subject=row.subject,
-                 time=row.created_at, data=json.loads(row.data), traceparent=row.traceparent)
+    return Event(
+        id=row.event_id,
+        type=row.type,
+        source=row.source,
+        subject=row.subject,
+        time=row.created_at,
+        data=json.loads(row.data),
+        traceparent=row.traceparent,
+    )
 
 
 async def relay_once(
-    sessionmaker: async_sessionmaker[AsyncSession], messaging: Messaging, producer: Producer,
+    sessionmaker: async_sessionmaker[AsyncSession],
+    messaging: Messaging,
+    producer: Producer,
     settings: ServiceSettings,
 ) -> int:
     """Publish the oldest unsent events, then mark them. A crash in between resends: consumers dedupe."""
@@ -111,8 +135,11 @@ async def relay_once(
 
 
 async def relay_forever(
-    sessionmaker: async_sessionmaker[AsyncSession], messaging: Messaging, producer: Producer,
-    settings: ServiceSettings, stop: asyncio.Event,
+    sessionmaker: async_sessionmaker[AsyncSession],
+    messaging: Messaging,
+    producer: Producer,
+    settings: ServiceSettings,
+    stop: asyncio.Event,
 ) -> None:
     failures = 0
     while not stop.is_set():
@@ -135,44 +162,72 @@ class PermanentEventError(Exception):
     """The event can never be handled (bad data): record it as failed and move on."""
 
 
-def _insert_ignore(session: AsyncSession, table: Table) -> Any:
+def insert_ignore(session: AsyncSession, table: Any) -> Any:
+    """INSERT that can take .on_conflict_do_nothing() on both PostgreSQL and SQLite."""
     dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
     return dialect.insert(table)
 
 
 async def handle_once(
-    sessionmaker: async_sessionmaker[AsyncSession], messaging: Messaging, consumer_name: str,
-    handlers: dict[str, Handler], event: Event, deps: Any,
+    sessionmaker: async_sessionmaker[AsyncSession],
+    messaging: Messaging,
+    consumer_name: str,
+    handlers: dict[str, Handler],
+    event: Event,
+    deps: Any,
 ) -> bool:
     """Run the handler and record the event in the inbox in one transaction. False = duplicate."""
     handler = handlers.get(event.type)
     if handler is None:
         return False
     async with sessionmaker() as session, session.begin():
-        claim = _insert_ignore(session, messaging.inbox).values(
-            consumer=consumer_name, event_id=event.id, event_type=event.type, status="done",
-            processed_at=datetime.now(UTC),
-        ).on_conflict_do_nothing()
-        if (await session.execute(claim)).rowcount == 0:
+        claim = (
+            insert_ignore(session, messaging.inbox)
+            .values(
+                consumer=consumer_name,
+                event_id=event.id,
+                event_type=event.type,
+                status="done",
+                processed_at=datetime.now(UTC),
+            )
+            .on_conflict_do_nothing()
+        )
+        result: Any = await session.execute(claim)
+        if result.rowcount == 0:
             return False
         await handler(session, event, deps)
     return True
 
 
 async def _record_failure(
-    sessionmaker: async_sessionmaker[AsyncSession], messaging: Messaging, consumer_name: str,
-    event: Event, error: str,
+    sessionmaker: async_sessionmaker[AsyncSession],
+    messaging: Messaging,
+    consumer_name: str,
+    event: Event,
+    error: str,
 ) -> None:
     async with sessionmaker() as session, session.begin():
-        await session.execute(_insert_ignore(session, messaging.inbox).values(
-            consumer=consumer_name, event_id=event.id, event_type=event.type, status="failed",
-            error=error, processed_at=datetime.now(UTC),
-        ).on_conflict_do_nothing())
+        await session.execute(
+            insert_ignore(session, messaging.inbox)
+            .values(
+                consumer=consumer_name,
+                event_id=event.id,
+                event_type=event.type,
+                status="failed",
+                error=error,
+                processed_at=datetime.now(UTC),
+            )
+            .on_conflict_do_nothing()
+        )
 
 
 async def _process(
-    record: BusRecord, sessionmaker: async_sessionmaker[AsyncSession], messaging: Messaging,
-    consumer_name: str, handlers: dict[str, Handler], deps: Any,
+    record: BusRecord,
+    sessionmaker: async_sessionmaker[AsyncSession],
+    messaging: Messaging,
+    consumer_name: str,
+    handlers: dict[str, Handler],
+    deps: Any,
 ) -> None:
     try:
         event = decode(record.headers, record.key, record.value)
@@ -190,8 +245,13 @@ async def _process(
 
 
 async def consume_forever(
-    consumer: Consumer, sessionmaker: async_sessionmaker[AsyncSession], messaging: Messaging,
-    consumer_name: str, handlers: dict[str, Handler], deps: Any, settings: ServiceSettings,
+    consumer: Consumer,
+    sessionmaker: async_sessionmaker[AsyncSession],
+    messaging: Messaging,
+    consumer_name: str,
+    handlers: dict[str, Handler],
+    deps: Any,
+    settings: ServiceSettings,
     stop: asyncio.Event,
 ) -> None:
     """At-least-once: the offset is committed only after the handler's transaction commits."""
@@ -209,8 +269,7 @@ async def consume_forever(
                 failures = 0
             except Exception:
                 failures += 1
-                log.exception("handler failed on %s@%d (attempt %d); will retry",
-                              record.topic, record.offset, failures)
+                log.exception("handler failed on %s@%d (attempt %d); will retry", record.topic, record.offset, failures)
                 await consumer.rewind(record)
                 blocked.add(partition)
         if blocked:

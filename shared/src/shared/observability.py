@@ -50,8 +50,9 @@ class JsonFormatter(logging.Formatter):
 
 def configure_logging(service: str, level: str = "INFO", as_json: bool = True) -> None:
     handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(JsonFormatter(service) if as_json else logging.Formatter(
-        "%(asctime)s %(levelname)s %(name)s %(message)s"))
+    handler.setFormatter(
+        JsonFormatter(service) if as_json else logging.Formatter("%(asctime)s %(levelname)s %(name)s %(message)s")
+    )
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
@@ -63,10 +64,12 @@ class Metrics:
 
     def __init__(self) -> None:
         self.registry = CollectorRegistry()
-        self.requests = Counter("http_requests_total", "HTTP requests", ["method", "route", "status"],
-                                registry=self.registry)
-        self.latency = Histogram("http_request_seconds", "HTTP request latency", ["method", "route"],
-                                 registry=self.registry)
+        self.requests = Counter(
+            "http_requests_total", "HTTP requests", ["method", "route", "status"], registry=self.registry
+        )
+        self.latency = Histogram(
+            "http_request_seconds", "HTTP request latency", ["method", "route"], registry=self.registry
+        )
 
 
 def install_observability(app: FastAPI, readiness: Callable[[], Awaitable[dict[str, str]]]) -> None:
@@ -76,7 +79,7 @@ def install_observability(app: FastAPI, readiness: Callable[[], Awaitable[dict[s
     @app.middleware("http")
     async def correlate(request: Request, call_next):  # type: ignore[no-untyped-def]
         incoming = request.headers.get("traceparent")
-        traceparent = incoming if valid_traceparent(incoming) else new_traceparent()
+        traceparent = incoming if incoming and valid_traceparent(incoming) else new_traceparent()
         token = traceparent_var.set(traceparent)
         started = time.perf_counter()
         try:
@@ -93,13 +96,20 @@ def install_observability(app: FastAPI, readiness: Callable[[], Awaitable[dict[s
     async def healthz() -> dict[str, str]:
         return {"status": "ok"}
 
-    @app.get("/readyz", tags=["operations"], summary="Readiness: database and event bus reachable",
-             responses={503: {"description": "a dependency is down"}})
+    @app.get(
+        "/readyz",
+        tags=["operations"],
+        summary="Readiness: database and event bus reachable",
+        responses={503: {"description": "a dependency is down"}},
+    )
     async def readyz() -> Response:
         checks = await readiness()
         ok = all(v == "ok" for v in checks.values())
-        return Response(json.dumps({"status": "ok" if ok else "unavailable", "checks": checks}),
-                        status_code=200 if ok else 503, media_type="application/json")
+        return Response(
+            json.dumps({"status": "ok" if ok else "unavailable", "checks": checks}),
+            status_code=200 if ok else 503,
+            media_type="application/json",
+        )
 
     @app.get("/metrics", tags=["operations"], summary="Prometheus metrics", include_in_schema=True)
     async def metrics_endpoint() -> Response:

@@ -44,8 +44,14 @@ class Conflict(ProblemError):
 
 class InvalidField(ProblemError):
     def __init__(self, field: str, detail: str, *, slug: str = "validation") -> None:
-        super().__init__(422, slug, "Request failed validation", f"{field}: {detail}", field=field,
-                         errors=[{"field": field, "message": detail}])
+        super().__init__(
+            422,
+            slug,
+            "Request failed validation",
+            f"{field}: {detail}",
+            field=field,
+            errors=[{"field": field, "message": detail}],
+        )
 
 
 def problem_response(problem: ProblemError, request: Request) -> JSONResponse:
@@ -61,8 +67,7 @@ def problem_response(problem: ProblemError, request: Request) -> JSONResponse:
         body["field"] = problem.field
     if problem.errors:
         body["errors"] = problem.errors
-    return JSONResponse(body, status_code=problem.status, media_type=PROBLEM_JSON,
-                        headers=problem.headers)
+    return JSONResponse(body, status_code=problem.status, media_type=PROBLEM_JSON, headers=problem.headers)
 
 
 def _field_path(loc: tuple[Any, ...]) -> str:
@@ -80,19 +85,32 @@ async def _on_problem(request: Request, exc: Exception) -> JSONResponse:
 
 async def _on_validation(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
-    errors = [{"field": _field_path(tuple(e["loc"])), "message": e["msg"].removeprefix("Value error, ")}
-              for e in exc.errors()]
+    errors = [
+        {"field": _field_path(tuple(e["loc"])), "message": e["msg"].removeprefix("Value error, ")} for e in exc.errors()
+    ]
     first = errors[0] if errors else {"field": "body", "message": "invalid"}
-    problem = ProblemError(422, "validation", "Request failed validation",
-                           f"{first['field']}: {first['message']}", field=first["field"], errors=errors)
+    problem = ProblemError(
+        422,
+        "validation",
+        "Request failed validation",
+        f"{first['field']}: {first['message']}",
+        field=first["field"],
+        errors=errors,
+    )
     return problem_response(problem, request)
 
 
 async def _on_http(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
-    slug = {401: "unauthorized", 403: "forbidden", 404: "not-found", 405: "method-not-allowed",
-            413: "too-large", 429: "rate-limited"}.get(exc.status_code, "http-error")
-    problem = ProblemError(exc.status_code, slug, str(exc.detail), None, headers=exc.headers)
+    slug = {
+        401: "unauthorized",
+        403: "forbidden",
+        404: "not-found",
+        405: "method-not-allowed",
+        413: "too-large",
+        429: "rate-limited",
+    }.get(exc.status_code, "http-error")
+    problem = ProblemError(exc.status_code, slug, str(exc.detail), None, headers=dict(exc.headers or {}) or None)
     return problem_response(problem, request)
 
 

@@ -45,8 +45,7 @@ async def migrated_database(service_dir: Path, prefix: str) -> str:
 def caller(name: str, *scopes: str) -> tuple[str, CallerConfig]:
     """A fresh bearer token and the registration that grants it `scopes`."""
     token = secrets.token_urlsafe(24)
-    return token, CallerConfig(name=name, token_sha256=hashlib.sha256(token.encode()).hexdigest(),
-                               scopes=list(scopes))
+    return token, CallerConfig(name=name, token_sha256=hashlib.sha256(token.encode()).hexdigest(), scopes=list(scopes))
 
 
 def auth(token: str) -> dict[str, str]:
@@ -58,14 +57,14 @@ async def rolled_back(engine: AsyncEngine) -> AsyncIterator[async_sessionmaker[A
     """Sessions made here commit into savepoints of one outer transaction that is rolled back."""
     async with engine.connect() as conn:
         outer = await conn.begin()
-        yield async_sessionmaker(bind=conn, join_transaction_mode="create_savepoint",
-                                 expire_on_commit=False)
+        yield async_sessionmaker(bind=conn, join_transaction_mode="create_savepoint", expire_on_commit=False)
         await outer.rollback()
 
 
 @asynccontextmanager
-async def app_client(app: FastAPI, sessionmaker: async_sessionmaker[AsyncSession] | None = None
-                     ) -> AsyncIterator[httpx.AsyncClient]:
+async def app_client(
+    app: FastAPI, sessionmaker: async_sessionmaker[AsyncSession] | None = None
+) -> AsyncIterator[httpx.AsyncClient]:
     """Runs the app's lifespan; when given, `sessionmaker` replaces the app's own (rolled back)."""
     async with app.router.lifespan_context(app):
         if sessionmaker is not None:

@@ -17,7 +17,8 @@ from shared.observability import configure_logging
 from shared.settings import ServiceSettings
 
 log = logging.getLogger("ssj.worker")
-Job = Callable[[async_sessionmaker[AsyncSession], Any, ServiceSettings, asyncio.Event], Awaitable[None]]
+# A job receives the service's own Settings subclass, hence Any.
+Job = Callable[[async_sessionmaker[AsyncSession], Any, Any, asyncio.Event], Awaitable[None]]
 
 
 @dataclass
@@ -26,7 +27,7 @@ class WorkerSpec:
     messaging: Messaging
     produces: list[str]
     handlers: dict[str, Handler] = field(default_factory=dict)
-    deps: Callable[[ServiceSettings], AbstractAsyncContextManager[Any]] | None = None
+    deps: Callable[[Any], AbstractAsyncContextManager[Any]] | None = None
     jobs: list[Job] = field(default_factory=list)
 
 
@@ -58,8 +59,11 @@ async def run_worker(settings: ServiceSettings, spec: WorkerSpec, stop: asyncio.
             consumer = make_consumer(settings, settings.topic_prefix + spec.service, topics)
             await _start_with_retry(consumer, "consumer", stop)
             stack.push_async_callback(consumer.stop)
-            tasks.append(consume_forever(consumer, sessionmaker, spec.messaging, spec.service,
-                                         spec.handlers, deps, settings, stop))
+            tasks.append(
+                consume_forever(
+                    consumer, sessionmaker, spec.messaging, spec.service, spec.handlers, deps, settings, stop
+                )
+            )
         tasks += [job(sessionmaker, deps, settings, stop) for job in spec.jobs]
         log.info("worker %s running (%s bus)", spec.service, settings.bus)
         await asyncio.gather(*tasks)

@@ -6,14 +6,13 @@ from datetime import UTC, date, datetime
 from typing import Any, cast
 
 from sqlalchemy import insert, select, tuple_
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import CursorResult
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from inspection import events, rules
 from inspection.models import Finding, Inspection, TeamMember
 from inspection.schemas import Checklist, CompletionIn, DrawExecuted, Selection
-from shared.db import is_postgres
+from shared.messaging import insert_ignore
 from shared.paging import decode_cursor, encode_cursor
 from shared.problems import Conflict, InvalidField, NotFound, ProblemError
 
@@ -37,10 +36,9 @@ async def create_task(
 ) -> bool:
     """Insert the task unless (draw, position) already has one. False = it was already there:
     a redelivered or re-sent event is done work, not an error."""
-    dialect = postgresql if is_postgres(session) else sqlite
     inspection_id = new_inspection_id()
     statement = (
-        dialect.insert(Inspection)
+        insert_ignore(session, Inspection)
         .values(
             id=inspection_id,
             draw_id=draw.draw_id,

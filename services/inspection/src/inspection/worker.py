@@ -9,14 +9,12 @@ from inspection.config import Settings
 from inspection.consumers import HANDLERS, Deps
 from inspection.db import messaging
 from inspection.events import PRODUCES
-from shared.settings import ServiceSettings
 from shared.worker import WorkerSpec, main
 
 
 @asynccontextmanager
-async def worker_deps(settings: ServiceSettings) -> AsyncIterator[Deps]:
+async def worker_deps(settings: Settings) -> AsyncIterator[Deps]:
     """One registry client for the worker's lifetime (connection pooling across events)."""
-    assert isinstance(settings, Settings)
     async with httpx.AsyncClient(base_url=settings.registry_url, timeout=settings.registry_timeout_seconds) as client:
         yield Deps(registry=client)
 

@@ -1,0 +1,51 @@
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from disclosure.config import Settings
+from disclosure.main import create_app
+from shared.db import make_engine
+from shared.testing import app_client, caller, migrated_database, rolled_back
+
+SERVICE_DIR = Path(__file__).resolve().parents[1]
+APPROVER = caller("disclosure-office", "disclosure:read", "disclosure:approve")
+READER = caller("audit-desk", "disclosure:read")
+
+
+@pytest.fixture(scope="session")
+async def database_url() -> str:
+    return await migrated_database(SERVICE_DIR, "disclosure_test")
+
+
+@pytest.fixture(scope="session")
+async def engine(database_url: str):  # type: ignore[no-untyped-def]
+    engine = make_engine(database_url)
+    yield engine
+    await engine.dispose()
+
+
+@pytest.fixture
+async def sessionmaker(engine):  # type: ignore[no-untyped-def]
+    async with rolled_back(engine) as maker:
+        yield maker
+
+
+@pytest.fixture
+def settings(database_url: str, tmp_path: Path) -> Settings:
+    # The approve handler's best-effort sequencing is off, so tests see the feed before and after
+    # the sequencer runs; test_router turns it on where that nudge is what is under test.
+    return Settings(
+        database_url=database_url,
+        embedded_bus_path=str(tmp_path / "bus.sqlite"),
+        callers=[APPROVER[1], READER[1]],
+        log_json=False,
+        feed_sequence_on_approve=False,
+    )
+
+
+@pytest.fixture
+async def client(settings: Settings, sessionmaker) -> AsyncIterator[httpx.AsyncClient]:  # type: ignore[no-untyped-def]
+    async with app_client(create_app(settings), sessionmaker) as client:
+        yield client
