@@ -48,6 +48,7 @@ class KafkaProducer:
             acks="all",
             linger_ms=5,
             request_timeout_ms=15000,
+            max_request_size=settings.kafka_max_message_bytes,
         )
 
     async def start(self) -> None:
@@ -79,6 +80,7 @@ class KafkaConsumer:
             auto_offset_reset="earliest",
             max_poll_records=200,
             metadata_max_age_ms=5000,
+            max_partition_fetch_bytes=settings.kafka_max_message_bytes,
         )
 
     async def start(self) -> None:
@@ -121,7 +123,8 @@ async def ensure_topics(settings: ServiceSettings, topics: list[str]) -> None:
         existing = set(await admin.list_topics())
         missing = [t for t in topics if t not in existing]
         if missing:
-            new = [NewTopic(t, settings.kafka_partitions, 1) for t in missing]
+            limit = {"max.message.bytes": str(settings.kafka_max_message_bytes)}
+            new = [NewTopic(t, settings.kafka_partitions, 1, topic_configs=limit) for t in missing]
             try:
                 await admin.create_topics(new)
             except TopicAlreadyExistsError:

@@ -1,11 +1,14 @@
 """Engine and session helpers; the session dependency owns the transaction."""
 
 from collections.abc import AsyncIterator
-from typing import Annotated
+from datetime import UTC, datetime
+from typing import Annotated, Any
 
 from fastapi import Depends, Request
-from sqlalchemy import event
+from sqlalchemy import DateTime, event
+from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.types import TypeDecorator
 
 
 def make_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
@@ -40,3 +43,16 @@ SessionDep = Annotated[AsyncSession, Depends(_session, scope="function")]
 
 def is_postgres(session: AsyncSession) -> bool:
     return session.get_bind().dialect.name == "postgresql"
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """timestamptz on PostgreSQL; SQLite keeps no zone, so values come back marked UTC, as they went in
+    (otherwise an idempotent answer read back from SQLite would differ from the first one)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
+        if value is not None and value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value

@@ -24,6 +24,8 @@ class ServiceSettings(BaseSettings):
     bus: Literal["kafka", "embedded"] = "embedded"
     kafka_bootstrap: str = "127.0.0.1:9092"
     kafka_partitions: int = 3
+    # A draw's executed event carries every selection: ~1.5 MB per 5,000, above Kafka's 1 MB default.
+    kafka_max_message_bytes: int = 16 * 1024 * 1024
     embedded_bus_path: str = "var/bus.sqlite"
     topic_prefix: str = ""
     callers: list[CallerConfig] = []

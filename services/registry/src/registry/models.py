@@ -1,10 +1,11 @@
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Date, DateTime, Integer, String
+from sqlalchemy import JSON, Boolean, Date, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from registry.db import Base
+from shared.db import UtcDateTime
 
 
 class Entity(Base):
@@ -21,7 +22,7 @@ class Entity(Base):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     digest: Mapped[str] = mapped_column(String(64))
     version: Mapped[int] = mapped_column(Integer, default=1)
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 
 class Inspector(Base):
@@ -36,4 +37,4 @@ class Inspector(Base):
     conflicts: Mapped[list[str]] = mapped_column(JSON, default=list)
     digest: Mapped[str] = mapped_column(String(64))
     version: Mapped[int] = mapped_column(Integer, default=1)
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)

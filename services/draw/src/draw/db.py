@@ -1,0 +1,11 @@
+from sqlalchemy.orm import DeclarativeBase
+
+from shared.db import UtcDateTime as UtcDateTime
+from shared.messaging import messaging_tables
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+messaging = messaging_tables(Base.metadata)

@@ -1,0 +1,80 @@
+"""Events the draw service emits, through its outbox (payloads: docs/events.md)."""
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from draw.db import messaging
+from draw.models import Draw, DrawSelection
+from shared.messaging import emit
+
+SOURCE = "/ssj/draw"
+DRAW_COMMITTED = "ssj.draw.committed"
+DRAW_EXECUTED = "ssj.draw.executed"
+PRODUCES = [DRAW_COMMITTED, DRAW_EXECUTED]
+
+
+def _plan(draw: Draw) -> dict[str, Any]:
+    return {
+        "draw_id": draw.id,
+        "title": draw.title,
+        "sector": draw.sector,
+        "checking_body": draw.checking_body,
+        "period": draw.period,
+        "due_date": draw.due_date.isoformat() if draw.due_date else None,
+        "team_size": draw.team_size,
+    }
+
+
+async def draw_committed(session: AsyncSession, draw: Draw) -> None:
+    """Publishes the commitment (never the secret) before any randomness exists."""
+    data = _plan(draw) | {
+        "quotas": draw.quotas,
+        "pool_size": draw.pool_size,
+        "inspector_count": draw.inspector_count,
+        "entropy_source": draw.entropy_source,
+        "commitment": draw.commitment,
+        "commitment_sha256": draw.commitment_sha256,
+        "committed_at": draw.created_at.isoformat(),
+        "record_url": draw.record_url,
+    }
+    await emit(session, messaging, type=DRAW_COMMITTED, source=SOURCE, key=draw.id, subject=draw.id, data=data)
+
+
+def entity_snapshot(sector: str, row: Any) -> dict[str, Any]:
+    """The registry row as frozen at commit: inspection works from it, not from a later edit."""
+    return {
+        "id": row.entity_id,
+        "name": row.name,
+        "credit_code": row.credit_code,
+        "sector": sector,
+        "subtype": row.subtype,
+        "division_code": row.division_code,
+        "grade": row.grade,
+        "flags": row.flags,
+    }
+
+
+async def draw_executed(
+    session: AsyncSession,
+    draw: Draw,
+    selections: Sequence[DrawSelection],
+    snapshots: Mapping[str, Any],
+) -> None:
+    assert draw.executed_at is not None
+    data = _plan(draw) | {
+        "executed_at": draw.executed_at.isoformat(),
+        "record_url": draw.record_url,
+        "selections": [
+            {
+                "position": s.position,
+                "entity_id": s.entity_id,
+                "stratum": s.stratum,
+                "team": list(s.team),
+                "entity": entity_snapshot(draw.sector, snapshots[s.entity_id]),
+            }
+            for s in selections
+        ],
+    }
+    await emit(session, messaging, type=DRAW_EXECUTED, source=SOURCE, key=draw.id, subject=draw.id, data=data)
