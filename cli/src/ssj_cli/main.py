@@ -88,3 +88,15 @@ def rfc3797_select(pool_size: int, count: int, sources: tuple[str, ...]) -> None
         raise click.BadParameter(error.message, param_hint=option) from None
     for position in positions:
         click.echo(position)
+
+
+def _register_subgroups() -> None:
+    from ssj_cli.dev import dev
+
+    cli.add_command(dev)
+
+
+_register_subgroups()
+
+if __name__ == "__main__":
+    cli()

@@ -53,18 +53,16 @@ async def run_worker(settings: ServiceSettings, spec: WorkerSpec, stop: asyncio.
         deps = await stack.enter_async_context(spec.deps(settings) if spec.deps else nullcontext())
         await _start_with_retry(producer, "producer", stop)
         stack.push_async_callback(producer.stop)
-        tasks = [relay_forever(sessionmaker, spec.messaging, producer, settings, stop)]
+        # The relay starts first: joining a consumer group can wait out a dead member's session.
+        tasks = [asyncio.create_task(relay_forever(sessionmaker, spec.messaging, producer, settings, stop))]
+        tasks += [asyncio.create_task(job(sessionmaker, deps, settings, stop)) for job in spec.jobs]
         if spec.handlers:
             topics = [settings.topic(t) for t in spec.handlers]
             consumer = make_consumer(settings, settings.topic_prefix + spec.service, topics)
             await _start_with_retry(consumer, "consumer", stop)
             stack.push_async_callback(consumer.stop)
-            tasks.append(
-                consume_forever(
-                    consumer, sessionmaker, spec.messaging, spec.service, spec.handlers, deps, settings, stop
-                )
-            )
-        tasks += [job(sessionmaker, deps, settings, stop) for job in spec.jobs]
+            tasks.append(asyncio.create_task(consume_forever(
+                consumer, sessionmaker, spec.messaging, spec.service, spec.handlers, deps, settings, stop)))
         log.info("worker %s running (%s bus)", spec.service, settings.bus)
         await asyncio.gather(*tasks)
     await engine.dispose()
