@@ -16,8 +16,10 @@ PG = os.environ.get("SSJ_TEST_PG", "postgresql://postgres@127.0.0.1:55432")
 
 def make_pool(n: int) -> tuple[list[alg.Candidate], list[alg.Inspector]]:
     rng = random.Random(1)
-    pool = [alg.Candidate(f"E{i:08d}", "fire_safety/unit" if i % 2 else "internet_cafe/cafe", rng.randint(1, 5))
-            for i in range(n)]
+    pool = [
+        alg.Candidate(f"E{i:08d}", "fire_safety/unit" if i % 2 else "internet_cafe/cafe", rng.randint(1, 5))
+        for i in range(n)
+    ]
     inspectors = [alg.Inspector(f"I{i:04d}", ()) for i in range(400)]
     return pool, inspectors
 
@@ -27,8 +29,7 @@ def run_algorithm(pool: list[alg.Candidate], inspectors: list[alg.Inspector]) ->
     for c in pool:
         quotas[c.stratum] += 1
     quotas = {s: -(-size * 5 // 100) for s, size in quotas.items()}
-    commitment = alg.commitment_text("bench", pool, inspectors, 2, quotas,
-                                     alg.secret_sha256(b"\x01" * 32), "bench")
+    commitment = alg.commitment_text("bench", pool, inspectors, 2, quotas, alg.secret_sha256(b"\x01" * 32), "bench")
     seed = alg.seed(commitment, b"\x01" * 32, "x")
     started = time.perf_counter()
     selections = alg.execute(seed, pool, inspectors, 2, quotas)
@@ -43,14 +44,17 @@ def run_algorithm(pool: list[alg.Candidate], inspectors: list[alg.Inspector]) ->
 async def naive_sql(pool: list[alg.Candidate], k: int) -> float:
     conn = await asyncpg.connect(f"{PG}/postgres")
     try:
-        await conn.execute("DROP TABLE IF EXISTS bench_pool; CREATE UNLOGGED TABLE bench_pool "
-                           "(entity_id text PRIMARY KEY, stratum text, weight int)")
+        await conn.execute(
+            "DROP TABLE IF EXISTS bench_pool; CREATE UNLOGGED TABLE bench_pool "
+            "(entity_id text PRIMARY KEY, stratum text, weight int)"
+        )
         await conn.copy_records_to_table("bench_pool", records=[(c.entity_id, c.stratum, c.weight) for c in pool])
         await conn.execute("ANALYZE bench_pool")
         started = time.perf_counter()
         for stratum in ("fire_safety/unit", "internet_cafe/cafe"):
-            await conn.fetch("SELECT entity_id FROM bench_pool WHERE stratum = $1 ORDER BY random() LIMIT $2",
-                             stratum, k // 2)
+            await conn.fetch(
+                "SELECT entity_id FROM bench_pool WHERE stratum = $1 ORDER BY random() LIMIT $2", stratum, k // 2
+            )
         return time.perf_counter() - started
     finally:
         await conn.execute("DROP TABLE IF EXISTS bench_pool")
@@ -61,8 +65,14 @@ def main(n: int) -> dict[str, object]:
     pool, inspectors = make_pool(n)
     elapsed, peak_mib, k = run_algorithm(pool, inspectors)
     baseline = asyncio.run(naive_sql(pool, k))
-    return {"pool": n, "selected": k, "algorithm_s": round(elapsed, 3), "peak_mib": round(peak_mib, 1),
-            "order_by_random_s": round(baseline, 3), "ratio_vs_order_by_random": round(elapsed / baseline, 2)}
+    return {
+        "pool": n,
+        "selected": k,
+        "algorithm_s": round(elapsed, 3),
+        "peak_mib": round(peak_mib, 1),
+        "order_by_random_s": round(baseline, 3),
+        "ratio_vs_order_by_random": round(elapsed / baseline, 2),
+    }
 
 
 if __name__ == "__main__":

@@ -8,12 +8,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-import draw_algorithm  # noqa: E402
-import registry_import  # noqa: E402
+import draw_algorithm
+import registry_import
 
 BENCHES = {
     "draw_algorithm": lambda: draw_algorithm.main(int(os.environ.get("BENCH_POOL", "1000000"))),
-    "registry_import": lambda: registry_import.main(int(os.environ.get("BENCH_ROWS", "100000"))),
+    "registry_import": lambda: registry_import.main(int(os.environ.get("BENCH_ROWS", "20000"))),
 }
 
 

@@ -56,9 +56,10 @@ async def running(request, tmp_path_factory) -> Iterator[Running]:  # type: igno
         service_token=secrets.token_urlsafe(24),
         notify_secret_key=Fernet.generate_key().decode(),
         extra_env={name: {f"{name.upper()}_RELAY_INTERVAL_SECONDS": "0.05"} for name in SERVICES}
-        | {"notify": {"NOTIFY_RELAY_INTERVAL_SECONDS": "0.05", "NOTIFY_DELIVERY_POLL_SECONDS": "0.05"},
-           "disclosure": {"DISCLOSURE_RELAY_INTERVAL_SECONDS": "0.05",
-                          "DISCLOSURE_SEQUENCER_INTERVAL_SECONDS": "0.1"}},
+        | {
+            "notify": {"NOTIFY_RELAY_INTERVAL_SECONDS": "0.05", "NOTIFY_DELIVERY_POLL_SECONDS": "0.05"},
+            "disclosure": {"DISCLOSURE_RELAY_INTERVAL_SECONDS": "0.05", "DISCLOSURE_SEQUENCER_INTERVAL_SECONDS": "0.1"},
+        },
     )
     config.write_callers()
     dept_secrets = {d: new_webhook_secret() for d in DEPARTMENTS}

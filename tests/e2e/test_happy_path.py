@@ -228,8 +228,10 @@ async def test_relay_killed_between_send_and_mark_loses_and_doubles_nothing(
     sent = await eventually(lambda: _at_least(copies, 2), what="the relay to resend after restart")
     assert len(sent) == 2 and sent[0]["headers"]["ce_id"] == sent[1]["headers"]["ce_id"]
     for service in ("disclosure", "notify"):
-        await eventually(lambda s=service: group_caught_up(running, s, "ssj.inspection.completed"),
-                         what=f"{service} to consume both copies")
+        await eventually(
+            lambda s=service: group_caught_up(running, s, "ssj.inspection.completed"),
+            what=f"{service} to consume both copies",
+        )
     await eventually(lambda: _at_least(deliveries, 2), what="deliveries after the crash")
     await asyncio.sleep(1)  # notify's delivery job runs after its consumer
     assert sorted(await deliveries()) == ["culture_enforcement", "market_regulation"]

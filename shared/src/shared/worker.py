@@ -3,7 +3,7 @@
 import asyncio
 import logging
 import signal
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine
 from contextlib import AbstractAsyncContextManager, AsyncExitStack, nullcontext
 from dataclasses import dataclass, field
 from typing import Any
@@ -18,7 +18,7 @@ from shared.settings import ServiceSettings
 
 log = logging.getLogger("ssj.worker")
 # A job receives the service's own Settings subclass, hence Any.
-Job = Callable[[async_sessionmaker[AsyncSession], Any, Any, asyncio.Event], Awaitable[None]]
+Job = Callable[[async_sessionmaker[AsyncSession], Any, Any, asyncio.Event], Coroutine[Any, Any, None]]
 
 
 @dataclass
@@ -61,8 +61,13 @@ async def run_worker(settings: ServiceSettings, spec: WorkerSpec, stop: asyncio.
             consumer = make_consumer(settings, settings.topic_prefix + spec.service, topics)
             await _start_with_retry(consumer, "consumer", stop)
             stack.push_async_callback(consumer.stop)
-            tasks.append(asyncio.create_task(consume_forever(
-                consumer, sessionmaker, spec.messaging, spec.service, spec.handlers, deps, settings, stop)))
+            tasks.append(
+                asyncio.create_task(
+                    consume_forever(
+                        consumer, sessionmaker, spec.messaging, spec.service, spec.handlers, deps, settings, stop
+                    )
+                )
+            )
         log.info("worker %s running (%s bus)", spec.service, settings.bus)
         await asyncio.gather(*tasks)
     await engine.dispose()
