@@ -93,7 +93,7 @@ def main(n: int) -> dict[str, object]:
     callers.write_text(
         json.dumps([{"name": "bench", "token_sha256": token_sha256(token), "scopes": ["registry:write"]}])
     )
-    port = 18001
+    port = _free_port()
     env = os.environ | {
         "REGISTRY_DATABASE_URL": url,
         "REGISTRY_CALLERS_FILE": str(callers),
@@ -132,6 +132,14 @@ def main(n: int) -> dict[str, object]:
         "copy_s": round(copy_s, 2),
         "copy_over_api": round(api_s / copy_s, 1),
     }
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
 
 
 def _wait(url: str) -> None:

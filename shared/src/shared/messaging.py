@@ -69,6 +69,38 @@ def messaging_tables(metadata: MetaData) -> Messaging:
     return Messaging(outbox, inbox)
 
 
+@dataclass(frozen=True)
+class Outgoing:
+    """One event to queue: its type, aggregate key, subject and data."""
+
+    type: str
+    key: str
+    data: dict[str, Any]
+    subject: str | None = None
+
+
+async def emit_many(session: AsyncSession, messaging: Messaging, source: str, events: list[Outgoing]) -> list[str]:
+    """Queue events in the caller's transaction (one multi-row insert): they leave only if it commits."""
+    if not events:
+        return []
+    now, traceparent = datetime.now(UTC), traceparent_var.get()
+    rows = [
+        {
+            "event_id": str(uuid.uuid4()),
+            "type": e.type,
+            "source": source,
+            "subject": e.subject,
+            "key": e.key,
+            "data": json.dumps(e.data, ensure_ascii=False, default=str),
+            "traceparent": traceparent,
+            "created_at": now,
+        }
+        for e in events
+    ]
+    await session.execute(messaging.outbox.insert(), rows)
+    return [row["event_id"] for row in rows]
+
+
 async def emit(
     session: AsyncSession,
     messaging: Messaging,
@@ -79,20 +111,8 @@ async def emit(
     data: dict[str, Any],
     subject: str | None = None,
 ) -> str:
-    """Queue an event in the caller's transaction: it leaves only if the change commits."""
-    event_id = str(uuid.uuid4())
-    await session.execute(
-        messaging.outbox.insert().values(
-            event_id=event_id,
-            type=type,
-            source=source,
-            subject=subject,
-            key=key,
-            data=json.dumps(data, ensure_ascii=False, default=str),
-            traceparent=traceparent_var.get(),
-            created_at=datetime.now(UTC),
-        )
-    )
+    """Queue one event in the caller's transaction: it leaves only if the change commits."""
+    (event_id,) = await emit_many(session, messaging, source, [Outgoing(type, key, data, subject)])
     return event_id
 
 

@@ -1,11 +1,12 @@
 """Events the registry emits, through its outbox."""
 
+from typing import Any
+
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from registry.db import messaging
-from registry.models import Entity, Inspector
 from registry.schemas import EntityRead, InspectorRead
-from shared.messaging import emit
+from shared.messaging import Outgoing, emit_many
 
 SOURCE = "/ssj/registry"
 ENTITY_UPSERTED = "ssj.registry.entity.upserted"
@@ -13,13 +14,16 @@ INSPECTOR_UPSERTED = "ssj.registry.inspector.upserted"
 PRODUCES = [ENTITY_UPSERTED, INSPECTOR_UPSERTED]
 
 
-async def entity_upserted(session: AsyncSession, entity: Entity) -> None:
-    data = EntityRead.model_validate(entity).model_dump(mode="json")
-    await emit(session, messaging, type=ENTITY_UPSERTED, source=SOURCE, key=entity.id, subject=entity.id, data=data)
+async def entities_upserted(session: AsyncSession, rows: list[dict[str, Any]]) -> None:
+    """One event per new or changed entity, carrying its public view and new version."""
+    events = [Outgoing(ENTITY_UPSERTED, r["id"], _view(EntityRead, r), r["id"]) for r in rows]
+    await emit_many(session, messaging, SOURCE, events)
 
 
-async def inspector_upserted(session: AsyncSession, inspector: Inspector) -> None:
-    data = InspectorRead.model_validate(inspector).model_dump(mode="json")
-    await emit(
-        session, messaging, type=INSPECTOR_UPSERTED, source=SOURCE, key=inspector.id, subject=inspector.id, data=data
-    )
+async def inspectors_upserted(session: AsyncSession, rows: list[dict[str, Any]]) -> None:
+    events = [Outgoing(INSPECTOR_UPSERTED, r["id"], _view(InspectorRead, r), r["id"]) for r in rows]
+    await emit_many(session, messaging, SOURCE, events)
+
+
+def _view(schema: Any, row: dict[str, Any]) -> dict[str, Any]:
+    return dict(schema.model_validate(row).model_dump(mode="json"))

@@ -6,7 +6,7 @@ from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from registry import events
@@ -78,7 +78,7 @@ async def upsert_entities(session: AsyncSession, items: list[EntityIn], max_batc
     errors += [err for i, e in enumerate(items) for err in entity_errors(i, e)]
     if errors:
         raise _reject(errors)
-    return await _upsert(session, Entity, [e.model_dump() for e in items], events.entity_upserted)
+    return await _upsert(session, Entity, [e.model_dump() for e in items], events.entities_upserted)
 
 
 async def upsert_inspectors(session: AsyncSession, items: list[InspectorIn], max_batch: int) -> dict[str, int]:
@@ -88,38 +88,33 @@ async def upsert_inspectors(session: AsyncSession, items: list[InspectorIn], max
     if errors:
         raise _reject(errors)
     rows = [i.model_dump() | {"conflicts": sorted(set(i.conflicts))} for i in items]
-    return await _upsert(session, Inspector, rows, events.inspector_upserted)
+    return await _upsert(session, Inspector, rows, events.inspectors_upserted)
 
 
 async def _upsert(
     session: AsyncSession,
     model: Any,
     rows: list[dict[str, Any]],
-    announce: Callable[[AsyncSession, Any], Awaitable[None]],
+    announce: Callable[[AsyncSession, list[dict[str, Any]]], Awaitable[None]],
 ) -> dict[str, int]:
-    """Insert new rows, bump the version of changed ones, leave identical ones untouched."""
-    existing = {
-        row.id: row for row in (await session.scalars(select(model).where(model.id.in_([r["id"] for r in rows]))))
-    }
-    counts = {"inserted": 0, "updated": 0, "unchanged": 0}
+    """Insert new rows, bump the version of changed ones, leave identical ones untouched —
+    as three set-based statements, since sync jobs send thousands of rows at a time."""
+    query = select(model.id, model.digest, model.version).where(model.id.in_([r["id"] for r in rows]))
+    existing = {row.id: row for row in await session.execute(query)}
     now = datetime.now(UTC)
+    inserts, updates = [], []
     for fields in rows:
-        row, new_digest = existing.get(fields["id"]), digest(fields)
-        if row is not None and row.digest == new_digest:
-            counts["unchanged"] += 1
-            continue
-        if row is None:
-            row = model(**fields, digest=new_digest, version=1, updated_at=now)
-            session.add(row)
-            counts["inserted"] += 1
-        else:
-            for key, value in fields.items():
-                setattr(row, key, value)
-            row.digest, row.version, row.updated_at = new_digest, row.version + 1, now
-            counts["updated"] += 1
-        await session.flush()
-        await announce(session, row)
-    return counts
+        old, new_digest = existing.get(fields["id"]), digest(fields)
+        if old is None:
+            inserts.append(fields | {"digest": new_digest, "version": 1, "updated_at": now})
+        elif old.digest != new_digest:
+            updates.append(fields | {"digest": new_digest, "version": old.version + 1, "updated_at": now})
+    if inserts:
+        await session.execute(insert(model), inserts)
+    if updates:
+        await session.execute(update(model), updates)
+    await announce(session, inserts + updates)
+    return {"inserted": len(inserts), "updated": len(updates), "unchanged": len(rows) - len(inserts) - len(updates)}
 
 
 async def page(
