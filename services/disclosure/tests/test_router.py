@@ -71,6 +71,18 @@ async def test_approved_result_enters_the_feed_at_position_1_once_sequenced(clie
     assert '"feed_position": 1' in row.data and '"release": 1' in row.data and "INS-3" not in row.data
 
 
+async def test_published_event_continues_the_approvals_trace(client, sessionmaker):
+    """The sequencer sends the event outside any request; it must still carry the approver's trace."""
+    rid = await pending(client, sessionmaker)
+    trace = "00-" + "ab" * 16 + "-" + "cd" * 8 + "-01"
+    r = await client.post(f"/v1/results/{rid}/approve", json={}, headers=A | {"traceparent": trace})
+    assert r.status_code == 200
+    await sequencer.sequence(sessionmaker)
+    async with sessionmaker() as s:
+        [row] = (await s.execute(select(messaging.outbox))).all()
+    assert row.traceparent == trace
+
+
 async def test_the_approve_handler_sequences_right_after_commit_when_enabled(settings, sessionmaker):
     async with app_client(
         create_app(settings.model_copy(update={"feed_sequence_on_approve": True})), sessionmaker

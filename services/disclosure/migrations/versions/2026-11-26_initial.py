@@ -58,6 +58,7 @@ def upgrade() -> None:
         sa.Column("position", sa.BigInteger, unique=True),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("positioned_at", sa.DateTime(timezone=True)),
+        sa.Column("traceparent", sa.String(55)),
     )
     create_messaging_tables(op.get_bind())
 

@@ -65,3 +65,5 @@ class FeedEntry(Base):
     position: Mapped[int | None] = mapped_column(BigInteger, unique=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     positioned_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # The approval's trace, so the published event continues it although the sequencer sends it.
+    traceparent: Mapped[str | None] = mapped_column(String(55))

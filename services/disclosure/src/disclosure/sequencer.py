@@ -18,6 +18,7 @@ from disclosure import events
 from disclosure.config import Settings
 from disclosure.models import FeedEntry, Release, Result
 from shared.db import is_postgres
+from shared.observability import new_traceparent, traceparent_var
 
 log = logging.getLogger("disclosure.sequencer")
 FEED_LOCK_KEY = 0x53534A_FEED  # "SSJ" + FEED: one advisory lock for the one feed
@@ -47,7 +48,11 @@ async def assign_positions(session: AsyncSession, *, batch_size: int = 500) -> i
     now = datetime.now(UTC)
     for offset, (entry, release, result) in enumerate(rows, start=1):
         entry.position, entry.positioned_at = top + offset, now
-        await events.result_published(session, result, release, entry)
+        token = traceparent_var.set(entry.traceparent or new_traceparent())
+        try:
+            await events.result_published(session, result, release, entry)
+        finally:
+            traceparent_var.reset(token)
     await session.flush()
     return len(rows)
 

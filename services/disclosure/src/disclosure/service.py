@@ -14,6 +14,7 @@ from disclosure.feed import public_document
 from disclosure.models import FeedEntry, Release, Result
 from disclosure.schemas import InspectionCompleted
 from shared.messaging import insert_ignore
+from shared.observability import traceparent_var
 from shared.paging import decode_cursor, encode_cursor
 from shared.problems import InvalidField, NotFound
 
@@ -132,7 +133,11 @@ async def approve(session: AsyncSession, *, result_id: str, approver: str, note:
     )
     session.add(release)
     await session.flush()
-    session.add(FeedEntry(release_id=release.id, result_id=result.id, position=None, created_at=now))
+    session.add(
+        FeedEntry(
+            release_id=release.id, result_id=result.id, position=None, created_at=now, traceparent=traceparent_var.get()
+        )
+    )
     await session.flush()
     return view(result, release.number)
 
