@@ -191,6 +191,7 @@ async def test_recusals_that_would_leave_no_team_are_refused_at_commit(client, r
         ({"entropy_source": ""}, "entropy_source"),
         ({"quota": {"percent": 0}}, "quota.percent"),
         ({"period": "Q4"}, "period"),
+        ({"period": None}, "period"),
         ({"grades": ["A"], "sector": "internet_cafe"}, "grades"),
         ({"subtypes": ["hotell"], "sector": "special_trade"}, "subtypes[0]"),
         ({"inspector_units": ["traffic"]}, "inspector_units[0]"),

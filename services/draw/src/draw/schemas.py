@@ -83,10 +83,10 @@ class DrawCreate(BaseModel):
             "The public randomness that execution will use, named before it exists (e.g. a future beacon round)"
         ),
     )
-    period: str | None = Field(
-        None,
+    period: str = Field(
         pattern=r"^\d{4}(-(Q[1-4]|H[12]|0[1-9]|1[0-2]))?$",
-        description="Reporting period: 2026, 2026-H2, 2026-Q4 or 2026-11",
+        description="Reporting period the draw counts towards (2026, 2026-H2, 2026-Q4 or 2026-11); "
+        "checks are due by its last day unless due_date says otherwise",
     )
     due_date: date | None = Field(None, description="Checks of this draw are due by this date")
     checking_body: Unit | None = Field(None, description="The unit that carries out the checks")
