@@ -22,7 +22,7 @@ deploy/kafka/lib/.fetched: deploy/kafka/pom.xml
 
 ## make run: the whole system on the embedded default (SQLite + embedded log), demo data, URLs printed
 run: $(STAMP)
-	$(BIN)/python deploy/local/run_embedded.py
+	$(BIN)/ssj dev up
 
 ## make test: lint + the whole suite on real PostgreSQL and Kafka (started here if not running)
 test: install

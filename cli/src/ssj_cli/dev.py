@@ -2,7 +2,9 @@
 
 import base64
 import secrets
+import signal
 import socket
+import sys
 import threading
 import time
 from pathlib import Path
@@ -124,6 +126,8 @@ def up(var_dir: Path) -> None:
     stack.migrate()
     dept_secrets = {d: _read_or_create(config.var_dir / f"webhook-{d}.secret", new_webhook_secret) for d in DEPARTMENTS}
     start_receiver(dept_secrets, RECEIVER_PORT)
+    # Background jobs of a non-interactive shell ignore SIGINT: make SIGTERM stop us cleanly too.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     try:
         stack.start()
         click.echo("loading demo registries and one executed demo draw …")
