@@ -39,16 +39,17 @@ async def service_client(request, tmp_path: Path):  # type: ignore[no-untyped-de
         database_url=url,
         embedded_bus_path=str(tmp_path / "bus.sqlite"),
         callers=[NO_SCOPES[1]],
+        public_rate_limit_per_minute=2,
         log_json=False,
         secret_key=Fernet.generate_key().decode(),
     )
     app = importlib.import_module(f"{name}.main").create_app(settings)
     async with app_client(app) as client:
-        yield name, client
+        yield name, client, app
 
 
 async def test_every_protected_route_requires_a_scoped_credential(service_client):
-    name, client = service_client
+    name, client, app = service_client
     spec = (await client.get("/openapi.json")).json()
     protected = 0
     for path, operations in spec["paths"].items():
@@ -70,7 +71,7 @@ async def test_every_protected_route_requires_a_scoped_credential(service_client
 
 
 async def test_swagger_authorize_is_offered(service_client):
-    _, client = service_client
+    _, client, _ = service_client
     spec = (await client.get("/openapi.json")).json()
     assert spec["components"]["securitySchemes"]["CallerToken"] == {
         "type": "http",
@@ -81,8 +82,24 @@ async def test_swagger_authorize_is_offered(service_client):
 
 
 async def test_every_operation_has_a_summary(service_client):
-    name, client = service_client
+    name, client, app = service_client
     spec = (await client.get("/openapi.json")).json()
     for path, operations in spec["paths"].items():
         for method, operation in operations.items():
             assert operation.get("summary"), f"{name} {method.upper()} {path} has no summary"
+
+
+async def test_every_public_route_except_operations_is_rate_limited(service_client):
+    name, client, app = service_client
+    spec = (await client.get("/openapi.json")).json()
+    for path, operations in spec["paths"].items():
+        for method in operations:
+            if not is_public(method.upper(), path) or path in ("/healthz", "/readyz", "/metrics"):
+                continue
+            concrete = re.sub(r"\{[^}]+\}", "entertainment" if "sector" in path else "x", path)
+            app.state.rate_limiters.clear()  # routes may share a bucket
+            answers = [(await client.request(method, concrete)).status_code for _ in range(3)]
+            assert 429 not in answers[:2] and answers[2] == 429, f"{name} {method} {path}: {answers}"
+            limited = await client.request(method, concrete)
+            assert int(limited.headers["retry-after"]) >= 1
+            assert limited.headers["content-type"] == "application/problem+json"

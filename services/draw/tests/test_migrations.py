@@ -16,7 +16,7 @@ from shared.testing import migrated_database
 from .conftest import SERVICE_DIR
 
 pytestmark = pytest.mark.integration
-TABLES = {"draws", "draw_candidates", "draw_inspectors", "draw_selections", "outbox", "inbox"}
+TABLES = {"draws", "draw_candidates", "draw_inspectors", "draw_selections", "outbox", "inbox", "idempotency_keys"}
 
 
 async def test_migrations_build_exactly_the_models_and_downgrade_cleanly():

@@ -5,10 +5,12 @@ from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontextmanager
 
 from fastapi import APIRouter, FastAPI
-from sqlalchemy import text
+from sqlalchemy import Table, text
 
 from shared.bus import bus_reachable
 from shared.db import make_engine, make_sessionmaker
+from shared.idempotency import IdempotencyMiddleware
+from shared.limits import BodyLimitMiddleware
 from shared.observability import configure_logging, install_observability
 from shared.problems import install_problem_handlers
 from shared.settings import ServiceSettings
@@ -25,6 +27,7 @@ def create_service_app(
     routers: Sequence[APIRouter],
     lifespan_extra: LifespanExtra | None = None,
     openapi_tags: list[dict[str, str]] | None = None,
+    idempotency: Table | None = None,
 ) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -61,6 +64,10 @@ def create_service_app(
             checks["bus"] = "unreachable"
         return checks
 
+    app.state.rate_limiters = {}
+    if idempotency is not None:
+        app.add_middleware(IdempotencyMiddleware, table=idempotency)
+    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
     install_problem_handlers(app)
     install_observability(app, readiness)
     for router in routers:

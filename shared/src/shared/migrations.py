@@ -10,6 +10,7 @@ from sqlalchemy import MetaData, pool
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import async_engine_from_config
 
+from shared.idempotency import idempotency_table
 from shared.messaging import messaging_tables
 
 
@@ -72,4 +73,11 @@ def create_messaging_tables(connection: Connection) -> None:
     """Outbox and inbox as of the first migration of every service."""
     metadata = MetaData()
     messaging_tables(metadata)
+    metadata.create_all(connection)
+
+
+def create_idempotency_table(connection: Connection) -> None:
+    """The Idempotency-Key store, as of its first migration in every service."""
+    metadata = MetaData()
+    idempotency_table(metadata)
     metadata.create_all(connection)

@@ -83,11 +83,15 @@ async def _on_problem(request: Request, exc: Exception) -> JSONResponse:
     return problem_response(exc, request)
 
 
+def _error_entry(error: dict[str, Any]) -> dict[str, str]:
+    if error["type"] == "json_invalid":
+        return {"field": "body", "message": f"not valid JSON ({(error.get('ctx') or {}).get('error', 'decode error')})"}
+    return {"field": _field_path(tuple(error["loc"])), "message": error["msg"].removeprefix("Value error, ")}
+
+
 async def _on_validation(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
-    errors = [
-        {"field": _field_path(tuple(e["loc"])), "message": e["msg"].removeprefix("Value error, ")} for e in exc.errors()
-    ]
+    errors = [_error_entry(e) for e in exc.errors()]
     first = errors[0] if errors else {"field": "body", "message": "invalid"}
     problem = ProblemError(
         422,

@@ -34,6 +34,10 @@ class ServiceSettings(BaseSettings):
     relay_batch_size: int = 200
     consumer_retry_max_seconds: float = 30.0
     log_level: str = "INFO"
+    # Requests larger than this are refused with 413 before any handler runs.
+    max_body_bytes: int = 10 * 1024 * 1024
+    # Per client address and route group, per API instance (a gateway should also limit).
+    public_rate_limit_per_minute: int = 600
     log_json: bool = True
     # Fault injection for the reliability suite: the relay exits between send and mark.
     chaos_relay_exit_after_send: bool = False

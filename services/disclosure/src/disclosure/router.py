@@ -1,14 +1,17 @@
 from typing import Annotated, Any
 
-from fastapi import APIRouter, BackgroundTasks, Header, Query, Request, Response
+from fastapi import APIRouter, BackgroundTasks, Depends, Header, Query, Request, Response
 
 from disclosure import feed, sequencer, service
 from disclosure.dependencies import ApproveCaller, ReadCaller
 from disclosure.schemas import ApproveIn, FeedPage, PublicResult, RejectIn, ResultList, ResultRead, Status
 from shared.db import SessionDep
+from shared.limits import RATE_LIMITED, rate_limited
 
 router = APIRouter(prefix="/v1", tags=["results"])
-public_router = APIRouter(prefix="/public/v1", tags=["public"])
+public_router = APIRouter(
+    prefix="/public/v1", tags=["public"], dependencies=[Depends(rate_limited("public"))], responses=RATE_LIMITED
+)
 Limit = Annotated[int, Query(ge=1, le=500, description="Page size")]
 
 

@@ -1,6 +1,7 @@
 from sqlalchemy.orm import DeclarativeBase
 
 from shared.db import UtcDateTime as UtcDateTime
+from shared.idempotency import idempotency_table
 from shared.messaging import messaging_tables
 
 
@@ -9,3 +10,4 @@ class Base(DeclarativeBase):
 
 
 messaging = messaging_tables(Base.metadata)
+idempotency = idempotency_table(Base.metadata)

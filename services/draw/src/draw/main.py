@@ -6,6 +6,7 @@ from fastapi import FastAPI
 
 from draw.clients import RegistryClient
 from draw.config import Settings
+from draw.db import idempotency
 from draw.router import router
 from shared.app import create_service_app
 
@@ -37,5 +38,6 @@ def create_app(
             "recompute the result."
         ),
         routers=[router],
+        idempotency=idempotency,
         lifespan_extra=registry_client,
     )

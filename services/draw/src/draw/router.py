@@ -1,6 +1,6 @@
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Depends, Query
 from fastapi.responses import JSONResponse
 
 from draw import service
@@ -8,8 +8,11 @@ from draw.dependencies import CommitCaller, ExecuteCaller, RegistryDep, ValidDra
 from draw.models import EXECUTED
 from draw.schemas import DrawCreate, DrawExecute, DrawList, DrawRead, DrawRecord, Sector, SelectionRead
 from shared.db import SessionDep
+from shared.limits import RATE_LIMITED, rate_limited
 
 router = APIRouter(prefix="/v1", tags=["draws"])
+# Public reads: anyone may audit draws, within a per-client rate.
+PUBLIC: dict[str, Any] = {"dependencies": [Depends(rate_limited("draws"))], "responses": RATE_LIMITED}
 Limit = Annotated[int, Query(ge=1, le=200, description="Page size")]
 
 
@@ -49,7 +52,7 @@ async def execute_draw(draw_id: str, body: DrawExecute, session: SessionDep, cal
     return _read(draw, selections)
 
 
-@router.get("/draws", response_model=DrawList, summary="List draws, newest first (public)")
+@router.get("/draws", response_model=DrawList, summary="List draws, newest first (public)", **PUBLIC)
 async def list_draws(
     session: SessionDep,
     sector: Sector | None = None,
@@ -61,7 +64,9 @@ async def list_draws(
     return {"items": items, "next_cursor": next_cursor}
 
 
-@router.get("/draws/{draw_id}", response_model=DrawRead, summary="One draw: plan, commitment and result (public)")
+@router.get(
+    "/draws/{draw_id}", response_model=DrawRead, summary="One draw: plan, commitment and result (public)", **PUBLIC
+)
 async def get_draw(draw: ValidDraw, session: SessionDep) -> Any:
     selections = await service.selections_of(session, draw.id) if draw.status == EXECUTED else None
     return _read(draw, selections)
@@ -70,7 +75,8 @@ async def get_draw(draw: ValidDraw, session: SessionDep) -> Any:
 @router.get(
     "/draws/{draw_id}/record",
     response_model=None,
-    responses={200: {"model": DrawRecord}},
+    responses={200: {"model": DrawRecord}, **RATE_LIMITED},
+    dependencies=[Depends(rate_limited("draws"))],
     summary="The public draw record (draw-algorithm.md §3): recompute and verify the draw yourself",
 )
 async def get_record(draw: ValidDraw, session: SessionDep) -> JSONResponse:

@@ -1,6 +1,7 @@
 from fastapi import FastAPI
 
 from inspection.config import Settings
+from inspection.db import idempotency
 from inspection.router import router
 from shared.app import create_service_app
 
@@ -11,4 +12,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         title="ssj inspection 检查任务与结果",
         description="Inspection tasks from executed draws, their checklists, findings and outcomes.",
         routers=[router],
+        idempotency=idempotency,
     )

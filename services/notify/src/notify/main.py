@@ -4,6 +4,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from notify.config import Settings
+from notify.db import idempotency
 from notify.router import router
 from notify.secretbox import SecretBox
 from shared.app import create_service_app
@@ -23,5 +24,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         description="Routes inspection results to the departments the rules name (工商, 文化执法, 人民政府) "
         "and delivers them as signed webhooks (Standard Webhooks), with retries and a dead-letter state.",
         routers=[router],
+        idempotency=idempotency,
         lifespan_extra=_secret_box,
     )

@@ -1,5 +1,6 @@
 from sqlalchemy.orm import DeclarativeBase
 
+from shared.idempotency import idempotency_table
 from shared.messaging import messaging_tables
 
 
@@ -8,3 +9,4 @@ class Base(DeclarativeBase):
 
 
 messaging = messaging_tables(Base.metadata)
+idempotency = idempotency_table(Base.metadata)

@@ -1,6 +1,6 @@
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 
 from registry import service
 from registry.catalog import CATALOG_VERSION, SECTORS, checklist, sector_view
@@ -17,6 +17,7 @@ from registry.schemas import (
     Unit,
 )
 from shared.db import SessionDep
+from shared.limits import RATE_LIMITED, rate_limited
 from shared.problems import NotFound
 
 router = APIRouter(prefix="/v1")
@@ -95,7 +96,13 @@ async def list_inspectors(
     return {"items": items, "next_cursor": next_cursor}
 
 
-@router.get("/catalog", tags=["catalog"], summary="The item list (随机抽查事项清单): sectors, legal bases, check items")
+@router.get(
+    "/catalog",
+    tags=["catalog"],
+    summary="The item list (随机抽查事项清单): sectors, legal bases, check items",
+    dependencies=[Depends(rate_limited("catalog"))],
+    responses=RATE_LIMITED,
+)
 async def get_catalog() -> dict[str, Any]:
     """Public: the legal check items are published as part of 一公开."""
     return {"version": CATALOG_VERSION, "sectors": [sector_view(code) for code in SECTORS]}
@@ -105,6 +112,8 @@ async def get_catalog() -> dict[str, Any]:
     "/catalog/{sector}/checklist",
     tags=["catalog"],
     summary="The check items that apply to one entity, given its sector and flags",
+    dependencies=[Depends(rate_limited("catalog"))],
+    responses=RATE_LIMITED,
 )
 async def get_checklist(
     sector: Sector,

@@ -1,0 +1,22 @@
+"""idempotency_keys: stored answers for retried requests (Idempotency-Key)
+
+Revision ID: inspection_0002
+Revises: inspection_0001
+"""
+
+from alembic import op
+
+from shared.migrations import create_idempotency_table
+
+revision = "inspection_0002"
+down_revision = "inspection_0001"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    create_idempotency_table(op.get_bind())
+
+
+def downgrade() -> None:
+    op.drop_table("idempotency_keys")
