@@ -40,6 +40,11 @@ fmt: $(STAMP)
 bench: install
 	deploy/local/with-services.sh $(BIN)/python bench/run.py
 
+## make chaos: outage-and-crash run (10,000 inspections) and scale-out (1 vs 2 workers); minutes, not seconds
+chaos: install
+	deploy/local/with-services.sh $(BIN)/python tests/chaos/chaos.py
+	deploy/local/with-services.sh $(BIN)/python tests/chaos/chaos.py --scale --inspections 3000
+
 services-up: install
 	deploy/local/postgres.sh start
 	deploy/local/kafka.sh start

@@ -4,6 +4,7 @@
 #   deploy/local/kafka.sh fetch    download jars into deploy/kafka/lib (only if empty/missing)
 #   deploy/local/kafka.sh start    start a fresh broker on 127.0.0.1:$SSJ_KAFKA_PORT
 #   deploy/local/kafka.sh stop     stop the broker, only if this script started it
+#   deploy/local/kafka.sh restart  stop our broker and start it again on the same data
 #   deploy/local/kafka.sh status   exit 0 if the port is open
 #
 # Environment:
@@ -94,6 +95,10 @@ cmd_start() {
 
     cmd_fetch
 
+    if [[ "${KEEP_DATA:-0}" == 1 && -f "$RUN_DIR/data/meta.properties" ]]; then
+        start_broker "$t0"
+        return
+    fi
     # Fresh state on every start.
     rm -rf "$RUN_DIR"
     mkdir -p "$RUN_DIR/data"
@@ -108,7 +113,12 @@ cmd_start() {
     "$JAVA" -Xmx256m "${log4j[@]}" -cp "$LIB_DIR/*" kafka.tools.StorageTool format \
         -t "$cluster_id" -c "$RUN_DIR/server.properties" --ignore-formatted \
         >"$RUN_DIR/format.out" 2>&1 || { cat "$RUN_DIR/format.out" >&2; die "storage format failed"; }
+    start_broker "$t0"
+}
 
+start_broker() {
+    local t0="$1"
+    local log4j=(-Dlog4j2.configurationFile="$KAFKA_DIR/log4j2.properties" -Dkafka.logs.dir="$RUN_DIR")
     nohup "$JAVA" -Xms512m -Xmx512m -XX:+UseG1GC "${log4j[@]}" \
         -cp "$LIB_DIR/*" kafka.Kafka "$RUN_DIR/server.properties" \
         >"$RUN_DIR/kafka.out" 2>&1 </dev/null &
@@ -161,6 +171,12 @@ cmd_stop() {
     log "stopped (pid $pid)"
 }
 
+# Stop our broker and start it again on the same data: an outage, not a reset (make chaos).
+cmd_restart() {
+    cmd_stop
+    KEEP_DATA=1 cmd_start
+}
+
 cmd_status() {
     if port_open "$PORT"; then
         local pid
@@ -179,6 +195,7 @@ case "${1:-}" in
     fetch) cmd_fetch ;;
     start) cmd_start ;;
     stop) cmd_stop ;;
+    restart) cmd_restart ;;
     status) cmd_status ;;
-    *) echo "usage: $0 {fetch|start|stop|status}" >&2; exit 2 ;;
+    *) echo "usage: $0 {fetch|start|stop|restart|status}" >&2; exit 2 ;;
 esac

@@ -49,9 +49,16 @@ class StackConfig:
     service_token: str = ""
     notify_secret_key: str = ""
     extra_env: dict[str, dict[str, str]] = field(default_factory=dict)
+    # Scale-out: more API instances (on these extra ports) and more workers per service.
+    extra_api_ports: dict[str, list[int]] = field(default_factory=dict)
+    workers: dict[str, int] = field(default_factory=dict)
 
     def url(self, name: str) -> str:
         return f"http://127.0.0.1:{self.ports[name]}"
+
+    def urls(self, name: str) -> list[str]:
+        """Every API instance of a service, the first being url(name)."""
+        return [self.url(name)] + [f"http://127.0.0.1:{p}" for p in self.extra_api_ports.get(name, [])]
 
     def callers_file(self) -> Path:
         return self.var_dir / "callers.json"
@@ -96,7 +103,8 @@ class Stack:
         env = os.environ | self.config.env(name) | (extra or {})
         self.procs[key] = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT, env=env, start_new_session=True)
 
-    def start_api(self, name: str) -> None:
+    def start_api(self, name: str, instance: int = 1) -> None:
+        port = self.config.ports[name] if instance == 1 else self.config.extra_api_ports[name][instance - 2]
         args = [
             sys.executable,
             "-m",
@@ -106,29 +114,32 @@ class Stack:
             "--host",
             "127.0.0.1",
             "--port",
-            str(self.config.ports[name]),
+            str(port),
             "--no-access-log",
         ]
-        self._spawn(f"{name}-api", args, name)
+        self._spawn(_key(name, "api", instance), args, name)
 
-    def start_worker(self, name: str, extra: dict[str, str] | None = None) -> None:
-        self._spawn(f"{name}-worker", [sys.executable, "-m", f"{name}.worker"], name, extra)
+    def start_worker(self, name: str, extra: dict[str, str] | None = None, instance: int = 1) -> None:
+        self._spawn(_key(name, "worker", instance), [sys.executable, "-m", f"{name}.worker"], name, extra)
 
     def start(self) -> None:
         for name in SERVICES:
-            self.start_api(name)
-            self.start_worker(name)
+            for instance in range(1, 2 + len(self.config.extra_api_ports.get(name, []))):
+                self.start_api(name, instance)
+            for instance in range(1, 1 + self.config.workers.get(name, 1)):
+                self.start_worker(name, instance=instance)
         self.wait_ready()
 
     def wait_ready(self, timeout: float = 60) -> None:
+        """Every API instance answers /readyz (database and bus reachable)."""
         deadline = time.monotonic() + timeout
-        pending = set(SERVICES)
+        pending = {(_key(name, "api", i), url) for name in SERVICES for i, url in enumerate(self.config.urls(name), 1)}
         while pending and time.monotonic() < deadline:
-            for name in sorted(pending):
-                self._check_alive(f"{name}-api")
+            for key, url in sorted(pending):
+                self._check_alive(key)
                 try:
-                    if httpx.get(self.config.url(name) + "/readyz", timeout=2).status_code == 200:
-                        pending.discard(name)
+                    if httpx.get(url + "/readyz", timeout=2).status_code == 200:
+                        pending.discard((key, url))
                 except httpx.HTTPError:
                     pass
             time.sleep(0.2)
@@ -157,3 +168,8 @@ class Stack:
     def stop(self) -> None:
         for key in list(self.procs):
             self.stop_process(key)
+
+
+def _key(name: str, role: str, instance: int) -> str:
+    """Process key: "draw-api", "draw-api-2", "draw-worker", "draw-worker-2" ..."""
+    return f"{name}-{role}" if instance == 1 else f"{name}-{role}-{instance}"
