@@ -4,7 +4,8 @@ embedded default, plus a real department webhook receiver."""
 import secrets
 import socket
 import uuid
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -42,24 +43,29 @@ async def _database_urls(backend: str, var: Path) -> dict[str, str]:
     return {name: await create_database(f"e2e_{name}") for name in SERVICES}
 
 
-@pytest.fixture(scope="module", params=["embedded", pytest.param("kafka", marks=pytest.mark.integration)])
-async def running(request, tmp_path_factory) -> Iterator[Running]:  # type: ignore[misc]
-    var = tmp_path_factory.mktemp(f"e2e-{request.param}")
+@asynccontextmanager
+async def launch(backend: str, var: Path) -> AsyncIterator[Running]:
+    """The whole system as processes on one backend, with a department receiver."""
+    fast = {
+        name: {
+            f"{name.upper()}_RELAY_INTERVAL_SECONDS": "0.05",
+            f"{name.upper()}_PUBLIC_RATE_LIMIT_PER_MINUTE": "100000",
+        }
+        for name in SERVICES
+    }
+    fast["notify"] |= {"NOTIFY_DELIVERY_POLL_SECONDS": "0.05"}
+    fast["disclosure"] |= {"DISCLOSURE_SEQUENCER_INTERVAL_SECONDS": "0.1"}
     config = StackConfig(
         var_dir=var,
-        database_urls=await _database_urls(request.param, var),
-        bus=request.param,
+        database_urls=await _database_urls(backend, var),
+        bus=backend,
         kafka_bootstrap=KAFKA_BOOTSTRAP,
         topic_prefix=f"e2e{uuid.uuid4().hex[:6]}.",
         ports={name: free_port() for name in SERVICES},
         admin_token=secrets.token_urlsafe(24),
         service_token=secrets.token_urlsafe(24),
         notify_secret_key=Fernet.generate_key().decode(),
-        extra_env={name: {f"{name.upper()}_RELAY_INTERVAL_SECONDS": "0.05"} for name in SERVICES}
-        | {
-            "notify": {"NOTIFY_RELAY_INTERVAL_SECONDS": "0.05", "NOTIFY_DELIVERY_POLL_SECONDS": "0.05"},
-            "disclosure": {"DISCLOSURE_RELAY_INTERVAL_SECONDS": "0.05", "DISCLOSURE_SEQUENCER_INTERVAL_SECONDS": "0.1"},
-        },
+        extra_env=fast,
     )
     config.write_callers()
     dept_secrets = {d: new_webhook_secret() for d in DEPARTMENTS}
@@ -73,3 +79,9 @@ async def running(request, tmp_path_factory) -> Iterator[Running]:  # type: igno
     finally:
         stack.stop()
         receiver.should_exit = True
+
+
+@pytest.fixture(scope="module", params=["embedded", pytest.param("kafka", marks=pytest.mark.integration)])
+async def running(request, tmp_path_factory) -> AsyncIterator[Running]:
+    async with launch(request.param, tmp_path_factory.mktemp(f"e2e-{request.param}")) as system:
+        yield system
