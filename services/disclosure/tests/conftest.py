@@ -3,6 +3,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from fastapi import FastAPI
 
 from disclosure.config import Settings
 from disclosure.main import create_app
@@ -12,6 +13,9 @@ from shared.testing import app_client, caller, migrated_database, rolled_back
 SERVICE_DIR = Path(__file__).resolve().parents[1]
 APPROVER = caller("disclosure-office", "disclosure:read", "disclosure:approve")
 READER = caller("audit-desk", "disclosure:read")
+# For officers the caller name is the inspector id: INS-3 was on the factories' default team.
+TEAM_MEMBER = caller("INS-3", "disclosure:read", "disclosure:approve")
+OFFICER = caller("INS-9", "disclosure:read", "disclosure:approve")
 
 
 @pytest.fixture(scope="session")
@@ -39,13 +43,20 @@ def settings(database_url: str, tmp_path: Path) -> Settings:
     return Settings(
         database_url=database_url,
         embedded_bus_path=str(tmp_path / "bus.sqlite"),
-        callers=[APPROVER[1], READER[1]],
+        callers=[APPROVER[1], READER[1], TEAM_MEMBER[1], OFFICER[1]],
         log_json=False,
         feed_sequence_on_approve=False,
+        feed_cache_seconds=0,
+        export_dir=tmp_path / "exports",
     )
 
 
 @pytest.fixture
-async def client(settings: Settings, sessionmaker) -> AsyncIterator[httpx.AsyncClient]:  # type: ignore[no-untyped-def]
-    async with app_client(create_app(settings), sessionmaker) as client:
+def app(settings: Settings) -> FastAPI:
+    return create_app(settings)
+
+
+@pytest.fixture
+async def client(app: FastAPI, sessionmaker) -> AsyncIterator[httpx.AsyncClient]:  # type: ignore[no-untyped-def]
+    async with app_client(app, sessionmaker) as client:
         yield client

@@ -6,7 +6,7 @@ import uuid
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from disclosure.consumers import on_inspection_completed
+from disclosure.consumers import HANDLERS
 from disclosure.db import messaging
 from shared.events import Event
 from shared.messaging import handle_once
@@ -14,7 +14,6 @@ from shared.messaging import handle_once
 _serial = itertools.count(1)
 ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 ID_CHECK = "10X98765432"
-HANDLERS = {"ssj.inspection.completed": on_inspection_completed}
 
 
 def id_number(rng: random.Random) -> str:
@@ -75,3 +74,64 @@ def completed_event(**overrides: Any) -> Event:
 
 async def deliver(sessionmaker: Any, event: Event) -> bool:
     return await handle_once(sessionmaker, messaging, "disclosure", HANDLERS, event, None)
+
+
+def event(type_: str, data: dict[str, Any]) -> Event:
+    return Event(
+        id=str(uuid.uuid4()),
+        type=type_,
+        source="/ssj/inspection",
+        subject=data["entity"]["id"],
+        time=datetime.now(UTC),
+        data=data,
+    )
+
+
+def sanctioned_event(completed: Event, **overrides: Any) -> Event:
+    data = {
+        "inspection_id": completed.data["inspection_id"],
+        "entity": completed.data["entity"],
+        "at": datetime(2026, 11, 25, 9, 0, tzinfo=UTC).isoformat(),
+        "sanction": "penalty_fine",
+        "fine_yuan": 5000,
+        "note": "依据《消防法》第六十条处罚款五千元",
+    }
+    return event("ssj.inspection.sanctioned", data | overrides)
+
+
+def blacklisted_event(completed: Event, persons: list[dict[str, Any]] | None = None, **overrides: Any) -> Event:
+    data = {
+        "inspection_id": completed.data["inspection_id"],
+        "entity": completed.data["entity"],
+        "at": datetime(2026, 11, 25, 9, 0, tzinfo=UTC).isoformat(),
+        "until": "2027-05-24",
+        "restrictions": ["internet_access", "industry_ban"],
+        "persons": persons or [{"name": "张三丰", "id_number": id_number(random.Random(9)), "role": "网吧业主"}],
+    }
+    return event("ssj.inspection.blacklisted", data | overrides)
+
+
+def entity(sector: str, **overrides: Any) -> dict[str, Any]:
+    n = next(_serial)
+    names = {
+        "internet_cafe": f"抚顺市星际网络会所{n}号店",
+        "fire_safety": f"抚顺市华联商厦有限公司{n}分店",
+        "blasting": f"抚顺市矿山爆破工程有限公司{n}队",
+    }
+    base = inspection_data()["entity"] | {
+        "id": f"ENT-{n:05d}",
+        "name": names.get(sector, f"抚顺市金色年华娱乐有限公司{n}号店"),
+        "sector": sector,
+        "credit_code": f"91210400MB{n:07d}Y",
+    }
+    return base | overrides
+
+
+class Clock:
+    """The app's controllable clock: tests set `now` instead of sleeping."""
+
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now

@@ -79,3 +79,27 @@ async def test_event_that_breaks_the_contract_is_rejected_permanently(sessionmak
     with pytest.raises(PermanentEventError):
         await deliver(sessionmaker, event)
     assert await _results(sessionmaker) == []
+
+
+async def test_a_confirmed_correction_supersedes_a_pending_result_and_only_the_record_of_a_decided_one(sessionmaker):
+    from disclosure import service
+    from disclosure.workdays import deadlines
+
+    first = completed_event()
+    corrected = {"type": "rectification_ordered", "rectification_deadline": "2027-01-31", "note": "电话13912345678"}
+    bad = [{"item_code": "entertainment.filing", "result": "non_compliant", "note": ""}]
+    second = completed_event(inspection_id=first.data["inspection_id"], version=2, outcome=corrected, findings=bad)
+    assert await deliver(sessionmaker, first) and await deliver(sessionmaker, second)
+    assert await deliver(sessionmaker, second) is False  # replay
+    [result] = await _results(sessionmaker)
+    assert result.inspection_version == 2 and result.outcome["type"] == "rectification_ordered"
+    assert result.public_outcome["note"] == f"电话{PHONE_MARK}"
+    async with sessionmaker() as s, s.begin():
+        await service.approve(s, result_id=result.id, approver="INS-9", note=None, now=result.received_at)
+    third = completed_event(inspection_id=first.data["inspection_id"], version=3)
+    older = completed_event(inspection_id=first.data["inspection_id"], version=2)
+    assert await deliver(sessionmaker, third) and await deliver(sessionmaker, older)
+    [result] = await _results(sessionmaker)
+    assert result.inspection_version == 3 and result.outcome["type"] == "no_issues"  # the record follows
+    assert result.public_outcome["type"] == "rectification_ordered"  # the public waits for a correction
+    assert deadlines().publication_deadline(result.completed_at) == result.publication_deadline

@@ -9,6 +9,7 @@ from disclosure.redaction import (
     ID_CARD_MARK,
     NUMBER_MARK,
     PHONE_MARK,
+    mask_name,
     public_findings,
     public_outcome,
     redact_text,
@@ -123,3 +124,32 @@ def test_public_outcome_redacts_the_note():
         "rectification_deadline": "2026-12-31",
         "note": f"联系{PHONE_MARK}",
     }
+
+
+@pytest.mark.parametrize(
+    ("name", "masked"), [("张三", "张*"), ("张三丰", "张*"), ("欧阳娜娜", "欧阳*"), ("李", "李*"), ("  ", "")]
+)
+def test_masked_names_keep_only_the_surname(name, masked):
+    assert mask_name(name) == masked
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("负责人张三未在场", "负责人张*未在场"),
+        ("经营者：欧阳娜娜称不知情", "经营者：欧阳*称不知情"),
+        ("网管为王小二，安全员李明已整改", "网管为王*，安全员李*已整改"),
+        ("负责人张某到场", "负责人张某到场"),  # already anonymous
+        ("法定代表人或者主要负责人履行治安责任", "法定代表人或者主要负责人履行治安责任"),
+        ("负责人高度重视，立即整改", "负责人高度重视，立即整改"),
+    ],
+)
+def test_people_named_by_role_are_masked(text, expected):
+    assert redact_text(text) == expected
+
+
+def test_known_names_are_masked_wherever_they_appear_and_redaction_is_idempotent():
+    text = "张三丰在现场，电话13912345678；张三未到。赵六说明情况。"
+    once = redact_text(text, names=["张三丰", "张三", "赵六"])
+    assert once == f"张*在现场，电话{PHONE_MARK}；张*未到。赵*说明情况。"
+    assert redact_text(once, names=["张三丰", "张三", "赵六"]) == once

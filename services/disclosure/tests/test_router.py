@@ -51,7 +51,7 @@ async def test_approved_result_enters_the_feed_at_position_1_once_sequenced(clie
     assert r.status_code == 200
     assert r.json()["status"] == "published" and r.json()["release"] == 1 and r.json()["decided_by"] == APPROVER[1].name
     assert (await client.get(FEED)).json()["items"] == []  # committed, but not yet numbered
-    assert (await client.get(f"/public/v1/results/{rid}")).json()["position"] is None
+    assert (await client.get(f"/public/v1/results/{rid}")).json()["releases"][0]["position"] is None
     assert await sequencer.sequence(sessionmaker) == 1
     page = await client.get(FEED)
     [item] = page.json()["items"]
@@ -63,7 +63,10 @@ async def test_approved_result_enters_the_feed_at_position_1_once_sequenced(clie
     assert item["findings"][0]["result"] == "non_compliant"
     for private in (person, phone, "INS-3", "INS-7", "team", "同意公开"):
         assert private not in page.text
-    assert (await client.get(f"/public/v1/results/{rid}")).json() == item
+    shown = (await client.get(f"/public/v1/results/{rid}")).json()
+    assert shown["status"] == "published" and shown["releases"] == [item] and shown["credit"] is None
+    assert shown["current"] == {k: v for k, v in item.items() if k != "position"}
+    assert item["kind"] == "original" and item["refers_to"] is None and item["withdrawn"] is False
     assert await sequencer.sequence(sessionmaker) == 0
     async with sessionmaker() as s:
         [row] = (await s.execute(select(messaging.outbox))).all()

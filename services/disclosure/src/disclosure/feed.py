@@ -1,49 +1,23 @@
-"""The public feed's pure core: the published document, cursors, and HTTP cache validators.
+"""The public feed's pure core: cursors, the page bytes, and HTTP cache validators.
 
 A page is the entries with positions after the cursor's, in order. Positions are dense and never
-change once given, so a full page is immutable and can be cached for a day; a partial page is the
-feed's moving head and may only be cached briefly. `next` is always present: on the last page it
-points to where the next items will appear, so a reader simply keeps following it."""
+change once given, so a full page keeps its items for good and can be cached for a day (its
+content changes only if a result in it is withdrawn and shown as a tombstone); a partial page is
+the feed's moving head and may only be cached briefly. `next` is always present: on the last page
+it points to where the next items will appear, so a reader simply keeps following it."""
 
 import hashlib
-from datetime import datetime
+import time
 from typing import Any
 from urllib.parse import urlencode
 
-from disclosure.schemas import FeedPage
+from disclosure.public_schemas import FeedPage
 from shared.paging import decode_cursor, encode_cursor
 from shared.problems import InvalidField
 
 FEED_PATH = "/public/v1/feed"
 IMMUTABLE = "public, max-age=86400"
 HEAD = "public, max-age=5"
-
-SECTOR_NAMES_ZH = {
-    "entertainment": "娱乐场所",
-    "special_trade": "特种行业",
-    "security_service": "保安服务业",
-    "blasting": "爆破作业单位",
-    "fire_safety": "单位履行消防安全职责",
-    "internet_cafe": "网吧",
-}
-
-
-def public_document(result: Any, *, release: int, published_at: datetime) -> dict[str, Any]:
-    """What a release shows the public: entity identity, sector, redacted findings and outcome.
-    Built from the already-redacted fields; the team and entity id never enter it."""
-    entity = result.entity
-    return {
-        "result_id": result.id,
-        "release": release,
-        "published_at": published_at.isoformat(),
-        "entity": {"name": entity["name"], "credit_code": entity["credit_code"], "sector": result.sector},
-        "sector_name_zh": SECTOR_NAMES_ZH.get(result.sector, result.sector),
-        "completed_at": result.completed_at.isoformat(),
-        "outcome": result.public_outcome["type"],
-        "rectification_deadline": result.public_outcome.get("rectification_deadline"),
-        "outcome_note": result.public_outcome.get("note", ""),
-        "findings": result.public_findings,
-    }
 
 
 def cursor_position(cursor: str | None) -> int:
@@ -78,3 +52,25 @@ def not_modified(if_none_match: str | None, current: str) -> bool:
         return False
     tags = [tag.strip().removeprefix("W/") for tag in if_none_match.split(",")]
     return "*" in tags or current in tags
+
+
+class PageCache:
+    """Full pages (their items never move) kept for `ttl` seconds, so a popular page costs no
+    query at all; bounded, oldest dropped first. Per API instance."""
+
+    def __init__(self, ttl: float, max_pages: int = 2048) -> None:
+        self.ttl, self.max_pages = ttl, max_pages
+        self.pages: dict[Any, tuple[float, bytes, str]] = {}
+
+    def get(self, key: Any) -> tuple[bytes, str] | None:
+        hit = self.pages.get(key)
+        if hit is None or hit[0] < time.monotonic():
+            return None
+        return hit[1], hit[2]
+
+    def put(self, key: Any, body: bytes, tag: str) -> None:
+        if self.ttl <= 0:
+            return
+        if len(self.pages) >= self.max_pages:
+            self.pages.pop(next(iter(self.pages)))
+        self.pages[key] = (time.monotonic() + self.ttl, body, tag)

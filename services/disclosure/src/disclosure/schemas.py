@@ -1,10 +1,26 @@
+"""Pydantic I/O of the internal API and of the events consumed (public shapes: public_schemas)."""
+
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
-Status = Literal["pending", "published", "rejected"]
+Status = Literal["pending", "published", "rejected", "withheld", "withdrawn"]
 FindingResult = Literal["compliant", "non_compliant", "not_applicable"]
+OutcomeType = Literal[
+    "no_issues",
+    "rectification_ordered",
+    "penalty_warning",
+    "penalty_fine",
+    "suspension",
+    "licence_revoked",
+    "criminal_referral",
+    "listed_supervision",
+    "blacklisted",
+]
+SanctionType = Literal["penalty_warning", "penalty_fine", "suspension", "licence_revoked", "criminal_referral"]
+Reason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
 
 
 class EntitySnapshot(BaseModel):
@@ -19,7 +35,7 @@ class EntitySnapshot(BaseModel):
 class Finding(BaseModel):
     item_code: str = Field(min_length=1, max_length=120)
     result: FindingResult
-    note: str = ""
+    note: str = Field("", max_length=2000)
 
 
 class Outcome(BaseModel):
@@ -38,20 +54,125 @@ class InspectionCompleted(BaseModel):
     findings: list[Finding]
     outcome: Outcome
     completed_at: datetime
+    version: int = Field(1, ge=1, description="A confirmed correction re-sends the event with the next version")
+
+
+class InspectionSanctioned(BaseModel):
+    """`ssj.inspection.sanctioned`: a penalty decided after the inspection."""
+
+    inspection_id: str = Field(min_length=1, max_length=64)
+    entity: EntitySnapshot
+    at: datetime
+    sanction: SanctionType
+    fine_yuan: Decimal | None = Field(None, ge=0, max_digits=14, decimal_places=2)
+    note: str = Field("", max_length=2000)
+
+
+class BlacklistedPerson(BaseModel):
+    """As the event carries it; the ID number is read only to be dropped."""
+
+    name: str = Field(min_length=1, max_length=60)
+    id_number: str | None = None
+    role: str = Field("", max_length=60)
+
+
+class InspectionBlacklisted(BaseModel):
+    """`ssj.inspection.blacklisted`: a café and its responsible people on the blacklist."""
+
+    inspection_id: str = Field(min_length=1, max_length=64)
+    entity: EntitySnapshot
+    at: datetime
+    until: date
+    restrictions: list[str] = Field(default_factory=list, max_length=20)
+    persons: list[BlacklistedPerson] = Field(default_factory=list, max_length=50)
 
 
 class ApproveIn(BaseModel):
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"note": "经科室负责人审核同意公开"}]})
 
-    note: str | None = Field(None, max_length=500, description="Why it may be published (kept internally)")
+    note: str | None = Field(
+        None, max_length=500, description="Why it may be published (kept internally; required for blasting units)"
+    )
 
 
 class RejectIn(BaseModel):
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"reason": "整改期限有误，退回核实"}]})
 
-    reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)] = Field(
-        description="Why it may not be published (kept internally, never public)"
+    reason: Reason = Field(description="Why it may not be published (kept internally, never public)")
+
+
+class WithholdIn(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"examples": [{"reason": "涉及爆炸物品储存库位置，不宜公开"}]}
     )
+
+    reason: Reason = Field(description="Why this blasting-unit result is not made public (kept internally)")
+
+
+class CorrectedFields(BaseModel):
+    """What a correction changes: the outcome, the findings, or both (redacted before release)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    outcome: Outcome | None = None
+    findings: list[Finding] | None = Field(None, min_length=1, max_length=100)
+
+    @model_validator(mode="after")
+    def _something(self) -> "CorrectedFields":
+        if self.outcome is None and self.findings is None:
+            raise ValueError("a correction changes the outcome, the findings, or both")
+        if self.outcome is not None and self.outcome.type == "rectification_ordered":
+            if self.outcome.rectification_deadline is None:
+                raise ValueError("rectification_ordered needs outcome.rectification_deadline")
+        return self
+
+
+class CorrectionIn(CorrectedFields):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "reason": "复核发现整改期限录入错误，予以更正",
+                    "outcome": {"type": "rectification_ordered", "rectification_deadline": "2027-01-15", "note": ""},
+                }
+            ]
+        },
+    )
+
+    reason: Reason = Field(description="Published with the correction (更正说明)")
+
+
+class WithdrawIn(BaseModel):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"reason": "该结果系误发布，予以撤回"}]})
+
+    reason: Reason = Field(description="Published with the withdrawal (撤回说明)")
+
+
+class AppealDecisionIn(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {"decision": "dismissed", "reason": "经复核，检查结论事实清楚"},
+                {
+                    "decision": "upheld",
+                    "reason": "申诉成立：第3项实际符合要求",
+                    "correction": {"findings": [{"item_code": "internet_cafe.real_name", "result": "compliant"}]},
+                },
+            ]
+        },
+    )
+
+    decision: Literal["upheld", "dismissed"]
+    reason: Reason = Field(description="Upheld: published with the correction. Dismissed: kept internally")
+    correction: CorrectedFields | None = Field(None, description="Required when upheld: what the correction changes")
+
+    @model_validator(mode="after")
+    def _upheld_needs_correction(self) -> "AppealDecisionIn":
+        if self.decision == "upheld" and self.correction is None:
+            raise ValueError("an upheld appeal needs `correction`: what the correction release changes")
+        return self
 
 
 class PublicPreview(BaseModel):
@@ -76,8 +197,13 @@ class ResultRead(BaseModel):
     decided_at: datetime | None
     decided_by: str | None
     decision_note: str | None
+    publication_deadline: date | None = Field(description="公开期限: 20 working days after completion")
+    inspection_version: int = Field(description="The inspection result version this record holds")
     public_preview: PublicPreview
     release: int | None = Field(description="The latest release number once published")
+    appeal_code: str | None = Field(
+        None, description="Only in the approval's answer, once: print it on the entity's notice (申诉码)"
+    )
 
 
 class ResultList(BaseModel):
@@ -85,32 +211,18 @@ class ResultList(BaseModel):
     next_cursor: str | None = Field(description="Pass as ?cursor= for the next page; null at the end")
 
 
-class PublicEntity(BaseModel):
-    name: str
-    credit_code: str = Field(description="统一社会信用代码")
-    sector: str
-
-
-class PublicFinding(BaseModel):
-    item_code: str
-    result: FindingResult
-    note: str = Field(description="Redacted: ID-card and phone numbers removed")
-
-
-class PublicResult(BaseModel):
-    position: int | None = Field(description="Place in the public feed; null for the moment before sequencing")
+class AppealRead(BaseModel):
+    id: str
     result_id: str
-    release: int
-    published_at: datetime
-    entity: PublicEntity
-    sector_name_zh: str
-    completed_at: datetime
-    outcome: str
-    rectification_deadline: date | None
-    outcome_note: str
-    findings: list[PublicFinding]
+    statement: str
+    filed_at: datetime
+    status: Literal["filed", "upheld", "dismissed"]
+    decided_at: datetime | None
+    decided_by: str | None
+    decision_reason: str | None
+    release_number: int | None
 
 
-class FeedPage(BaseModel):
-    items: list[PublicResult]
-    next: str = Field(description="Always present; on the last page it is where new items will appear")
+class AppealList(BaseModel):
+    items: list[AppealRead]
+    next_cursor: str | None

@@ -24,7 +24,7 @@ log = logging.getLogger("disclosure.sequencer")
 FEED_LOCK_KEY = 0x53534A_FEED  # "SSJ" + FEED: one advisory lock for the one feed
 
 
-async def _take_feed_lock(session: AsyncSession) -> None:
+async def take_feed_lock(session: AsyncSession) -> None:
     if is_postgres(session):
         await session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": FEED_LOCK_KEY})
     else:
@@ -34,7 +34,7 @@ async def _take_feed_lock(session: AsyncSession) -> None:
 
 async def assign_positions(session: AsyncSession, *, batch_size: int = 500) -> int:
     """Number the oldest unpositioned entries and announce each; returns how many."""
-    await _take_feed_lock(session)
+    await take_feed_lock(session)
     top = await session.scalar(select(func.max(FeedEntry.position))) or 0
     query = (
         select(FeedEntry, Release, Result)
