@@ -9,6 +9,7 @@ STAMP := $(VENV)/.installed
 .PHONY: install run test lint fmt bench chaos services-up services-down clean
 
 install: $(STAMP) deploy/kafka/lib/.fetched
+	deploy/local/ensure-chromium.sh
 
 $(STAMP): $(foreach p,$(PACKAGES),$(p)/pyproject.toml) requirements-dev.txt
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)

@@ -1,31 +1,33 @@
 """make bench: every benchmark, each reported with a baseline measured in the same run.
-Sizes are set by environment variables (see each module); results go to stdout and var/bench.json."""
+Sizes come from environment variables (see each module); results go to stdout and var/bench.json.
+`python bench/run.py NAME…` runs only those."""
 
+import importlib
+import inspect
 import json
-import os
 import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-import draw_algorithm
-import registry_import
+BENCHES = ["registry_import", "draw_algorithm", "inspection_tasks", "disclosure_feed", "notify_latency"]
 
-BENCHES = {
-    "draw_algorithm": lambda: draw_algorithm.main(int(os.environ.get("BENCH_POOL", "1000000"))),
-    "registry_import": lambda: registry_import.main(int(os.environ.get("BENCH_ROWS", "20000"))),
-}
+
+def run(name: str) -> dict[str, object]:
+    main = importlib.import_module(name).main
+    if inspect.signature(main).parameters:  # sized by its own env defaults when called as a script
+        raise TypeError(f"bench/{name}.py: main() must take no arguments (read sizes from the environment)")
+    return dict(main())
 
 
 def main() -> None:
-    chosen = sys.argv[1:] or list(BENCHES)
     results = {}
-    for name in chosen:
+    for name in sys.argv[1:] or BENCHES:
         print(f"== {name} ...", flush=True)
-        results[name] = BENCHES[name]()
-        print(json.dumps(results[name], ensure_ascii=False), flush=True)
+        results[name] = run(name)
+        print(json.dumps(results[name], ensure_ascii=False, default=str), flush=True)
     Path("var").mkdir(exist_ok=True)
-    Path("var/bench.json").write_text(json.dumps(results, indent=2, ensure_ascii=False), encoding="utf-8")
+    Path("var/bench.json").write_text(json.dumps(results, indent=2, ensure_ascii=False, default=str), encoding="utf-8")
 
 
 if __name__ == "__main__":
