@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 
 from inspection.consumers import Deps
 from inspection.db import messaging
-from inspection.models import Inspection, TeamMember
+from inspection.models import HistoryEntry, Inspection, TeamMember
 from shared.messaging import PermanentEventError
 
 from .factories import deliver, deliver_twice, draw_data, draw_event, entity, fire_unit, selection
@@ -44,6 +44,14 @@ async def test_one_task_per_selection_with_team_and_checklist(sessionmaker, deps
     }
     assert await _count(sessionmaker, TeamMember) == 4
     assert await _count(sessionmaker, messaging.inbox) == 1
+    assert (first.check_type, first.joint_departments, first.version) == ("on_site", [], 0)
+    async with sessionmaker() as s:
+        history = (await s.scalars(select(HistoryEntry).order_by(HistoryEntry.id))).all()
+    assert [(h.inspection_id, h.action, h.actor) for h in history] == [
+        (first.id, "assigned", "draw"),
+        (second.id, "assigned", "draw"),
+    ]
+    assert history[0].detail["team"] == ["INS-3", "INS-7"] and history[0].detail["draw_id"] == data["draw_id"]
 
 
 async def test_same_selections_in_another_event_create_nothing_new(sessionmaker, deps, registry_calls):
@@ -87,16 +95,37 @@ async def test_checklists_are_fetched_once_per_sector_and_flags(sessionmaker, de
 
 
 @pytest.mark.parametrize(
-    ("period", "due"),
+    ("period", "given", "due"),
     [
-        ("2026-Q4", date(2026, 12, 31)),
-        ("2026-H1", date(2026, 6, 30)),
-        ("2028-02", date(2028, 2, 29)),
+        ("2026-Q4", None, date(2026, 12, 31)),
+        ("2026-H1", None, date(2026, 6, 30)),
+        ("2028-02", None, date(2028, 2, 29)),
+        ("2026-Q4", "2026-10-01", date(2026, 10, 1)),
+        ("2026-Q4", "2027-01-15", date(2026, 12, 31)),
+        ("2026-Q4", "2026-09-30", date(2026, 12, 31)),
+        ("2026", "2026-01-01", date(2026, 1, 1)),
     ],
 )
-async def test_without_due_date_the_task_is_due_at_the_end_of_the_period(sessionmaker, deps, period, due):
-    await deliver_twice(sessionmaker, draw_event(draw_data([selection(1, ["A"])], due_date=None, period=period)), deps)
+async def test_tasks_are_due_inside_the_period(sessionmaker, deps, period, given, due):
+    """A due date outside the period would let a check count for a period it was not done in."""
+    event = draw_event(draw_data([selection(1, ["A"])], due_date=given, period=period))
+    await deliver_twice(sessionmaker, event, deps)
     assert [t.due_date for t in await _tasks(sessionmaker)] == [due]
+
+
+@pytest.mark.parametrize(
+    ("fields", "check_type", "departments"),
+    [
+        ({"check_type": "online_patrol"}, "online_patrol", []),
+        ({"check_type": "joint", "joint_departments": ["education", "health"]}, "joint", ["education", "health"]),
+        ({}, "on_site", []),
+        ({"check_type": "on_site", "joint_departments": None}, "on_site", []),
+    ],
+)
+async def test_check_type_comes_from_the_draw(sessionmaker, deps, fields, check_type, departments):
+    await deliver_twice(sessionmaker, draw_event(draw_data([selection(1, ["A", "B"])], **fields)), deps)
+    [task] = await _tasks(sessionmaker)
+    assert (task.check_type, task.joint_departments) == (check_type, departments)
 
 
 def _without(key: str):  # type: ignore[no-untyped-def]
@@ -126,6 +155,10 @@ def _in_selection(**fields):  # type: ignore[no-untyped-def]
         _in_selection(entity_id="ENT-other"),
         _in_selection(entity=entity(sector="casino")),
         lambda d: d | {"selections": "all of them"},
+        lambda d: d | {"check_type": "joint"},
+        lambda d: d | {"check_type": "on_site", "joint_departments": ["health"]},
+        lambda d: d | {"check_type": "joint", "joint_departments": ["health", "health"]},
+        lambda d: d | {"check_type": "telepathy"},
     ],
     ids=[
         "no-draw-id",
@@ -138,6 +171,10 @@ def _in_selection(**fields):  # type: ignore[no-untyped-def]
         "entity-id-mismatch",
         "unknown-sector",
         "selections-not-a-list",
+        "joint-without-departments",
+        "departments-without-joint",
+        "department-twice",
+        "unknown-check-type",
     ],
 )
 async def test_malformed_events_are_permanent_errors_and_create_nothing(sessionmaker, deps, broken):

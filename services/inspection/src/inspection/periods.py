@@ -27,3 +27,25 @@ def period_end(period: str) -> date:
 
 def bureau_today(now: datetime | None = None) -> date:
     return (now or datetime.now(UTC)).astimezone(BUREAU_TZ).date()
+
+
+def period_start(period: str) -> date:
+    """First day of the period: a task cannot be due before its period begins."""
+    end = period_end(period)
+    match = _PERIOD.match(period)
+    assert match is not None
+    if match["half"]:
+        return date(end.year, end.month - 5, 1)
+    if match["quarter"]:
+        return date(end.year, end.month - 2, 1)
+    return date(end.year, end.month if match["month"] else 1, 1)
+
+
+def due_within(period: str, due: date | None) -> date:
+    """The draw's due date when it falls inside the period, else the period's last day."""
+    start, end = period_start(period), period_end(period)
+    return due if due is not None and start <= due <= end else end
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)

@@ -1,23 +1,16 @@
-from datetime import date, datetime
-from typing import Annotated, Literal, Self
+"""Pydantic I/O: the consumed draw event, the registry catalog, and what the API reads back.
+What officers submit (findings, outcomes, corrections) is in submissions.py."""
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from datetime import date, datetime
+from typing import Annotated, Any, Literal, Self
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 Sector = Literal["entertainment", "special_trade", "security_service", "blasting", "fire_safety", "internet_cafe"]
-Status = Literal["assigned", "completed"]
-Result = Literal["compliant", "non_compliant", "not_applicable"]
-OutcomeType = Literal[
-    "no_issues",
-    "rectification_ordered",
-    "penalty_warning",
-    "penalty_fine",
-    "suspension",
-    "licence_revoked",
-    "criminal_referral",
-    "listed_supervision",
-    "blacklisted",
-]
+Status = Literal["assigned", "awaiting_confirmation", "completed"]
+CheckType = Literal["on_site", "online_patrol", "joint"]
 Ident = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$")]
+Department = Annotated[str, Field(pattern=r"^[a-z][a-z_]{1,39}$", description="e.g. education, health, quality")]
 
 
 # --- ssj.draw.executed, as docs/events.md defines it (extra attributes are tolerated) ---
@@ -55,13 +48,24 @@ class DrawExecuted(BaseModel):
     period: str = Field(min_length=1, max_length=20)
     checking_body: str | None = Field(None, max_length=40)
     due_date: date | None = None
+    check_type: CheckType = "on_site"
+    joint_departments: list[Department] = Field(default_factory=list)
     selections: list[Selection]
 
+    @field_validator("joint_departments", mode="before")
+    @classmethod
+    def _none_is_empty(cls, value: object) -> object:
+        return [] if value is None else value
+
     @model_validator(mode="after")
-    def _unique_positions(self) -> Self:
+    def _consistent(self) -> Self:
         positions = [s.position for s in self.selections]
         if len(set(positions)) != len(positions):
             raise ValueError("selections repeat a position")
+        if len(set(self.joint_departments)) != len(self.joint_departments):
+            raise ValueError("joint_departments names a department twice")
+        if (self.check_type == "joint") != bool(self.joint_departments):
+            raise ValueError("a joint check names its departments, and only a joint check does")
         return self
 
 
@@ -80,55 +84,7 @@ class Checklist(BaseModel):
     items: list[ChecklistItem] = Field(min_length=1)
 
 
-# --- the API ---
-
-
-class FindingIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    item_code: str = Field(max_length=80, description="A `code` from this inspection's checklist")
-    result: Result
-    note: str = Field("", max_length=2000)
-
-
-class OutcomeIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    type: OutcomeType = Field(description="Every type but no_issues needs a non_compliant finding")
-    rectification_deadline: date | None = Field(
-        None, description="限期整改 deadline, after today; required for rectification_ordered"
-    )
-    note: str = Field("", max_length=2000)
-
-
-class CompletionIn(BaseModel):
-    model_config = ConfigDict(
-        extra="forbid",
-        json_schema_extra={
-            "examples": [
-                {
-                    "findings": [
-                        {"item_code": "internet_cafe.base_data", "result": "compliant"},
-                        {"item_code": "internet_cafe.shared_login", "result": "compliant"},
-                        {
-                            "item_code": "internet_cafe.real_name",
-                            "result": "non_compliant",
-                            "note": "3 台机器未实名登记",
-                        },
-                        {"item_code": "internet_cafe.harmful_info", "result": "not_applicable"},
-                    ],
-                    "outcome": {
-                        "type": "rectification_ordered",
-                        "rectification_deadline": "2026-12-20",
-                        "note": "责令十日内整改",
-                    },
-                }
-            ]
-        },
-    )
-
-    findings: list[FindingIn] = Field(description="Exactly one finding per checklist item")
-    outcome: OutcomeIn
+# --- what the API reads back ---
 
 
 class FindingRead(BaseModel):
@@ -137,12 +93,40 @@ class FindingRead(BaseModel):
     item_code: str
     result: str
     note: str
+    evidence: list[str] = Field(description="SHA-256 digests of this inspection's evidence files")
 
 
 class OutcomeRead(BaseModel):
     type: str
     rectification_deadline: date | None
     note: str
+    fine_yuan: float | None = None
+    hazard: str | None = None
+    blacklist: dict[str, Any] | None = None
+    credit_entries: list[dict[str, Any]] | None = None
+
+
+class DraftRead(BaseModel):
+    version: int = Field(description="1 for the first result; higher for a correction")
+    sha256: str = Field(description="Confirm exactly this digest: any edit changes it")
+    content: dict[str, Any]
+    confirmed_by: list[str]
+    awaiting: list[str] = Field(description="Team members who have not confirmed this draft yet")
+
+
+class RectificationRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    deadline: date
+    item_codes: list[str]
+    status: Literal["open", "overdue", "rectified", "not_rectified"]
+    version: int
+    ordered_at: datetime
+    overdue_at: datetime | None
+    escalation: str | None
+    closed_at: datetime | None
+    rectified: bool | None
+    reinspection_id: str | None
 
 
 class InspectionSummary(BaseModel):
@@ -155,8 +139,11 @@ class InspectionSummary(BaseModel):
     period: str
     entity: EntitySnapshot
     team: list[str]
-    status: str
+    status: Status
     due_date: date
+    check_type: CheckType
+    joint_departments: list[str]
+    version: int = Field(description="Confirmed versions so far: 0 until completed, >1 after corrections")
     created_at: datetime
     completed_at: datetime | None
 
@@ -166,9 +153,74 @@ class InspectionRead(InspectionSummary):
     checklist: list[ChecklistItem]
     findings: list[FindingRead]
     outcome: OutcomeRead | None
+    joint_members: list[dict[str, str]] | None
+    correction_reason: str | None
     completed_by: str | None
+    draft: DraftRead | None = None
+    rectification: RectificationRead | None
 
 
 class InspectionList(BaseModel):
     items: list[InspectionSummary]
     next_cursor: str | None = Field(description="Pass as ?cursor= for the next page; null at the end")
+
+
+class VersionRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    version: int
+    draft_sha256: str
+    content: dict[str, Any]
+    confirmed_by: list[str]
+    completed_by: str
+    completed_at: datetime
+
+
+class HistoryRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    at: datetime
+    action: str
+    actor: str = Field(description="The calling system's name")
+    inspector_id: str | None = Field(description="The officer who acted, when one did")
+    detail: dict[str, Any]
+
+
+class HistoryList(BaseModel):
+    items: list[HistoryRead]
+    next_cursor: str | None
+
+
+class EvidenceRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    sha256: str
+    filename: str
+    content_type: str
+    size_bytes: int
+    inspector_id: str
+    uploaded_at: datetime
+
+
+class RecusalRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    sequence: int
+    recused_inspector_id: str
+    substitute_inspector_id: str
+    seat: int
+    reason: str
+    declared_at: datetime
+
+
+class ReinspectionRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: str
+    inspection_id: str
+    rectified: bool
+    note: str
+    evidence: list[str]
+    inspector_id: str
+    recorded_at: datetime

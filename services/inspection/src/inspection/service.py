@@ -1,96 +1,88 @@
-"""Inspection rules: tasks from draws (at most one per selection), paged work lists, and
-completion — validated against the task's own checklist, immutable once recorded."""
+"""Reading inspections: one task, paged work lists for an officer or a unit, versions, and who
+may act on a task. Results, recusals, evidence and rectification have modules of their own."""
 
-import secrets
-from datetime import UTC, date, datetime
-from typing import Any, cast
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
 
-from sqlalchemy import insert, select, tuple_
-from sqlalchemy.engine import CursorResult
+from sqlalchemy import select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from inspection import events, rules
-from inspection.models import Finding, Inspection, TeamMember
-from inspection.schemas import Checklist, CompletionIn, DrawExecuted, Selection
-from shared.messaging import insert_ignore
+from inspection.exceptions import NotOnTeam
+from inspection.models import Confirmation, Evidence, Inspection, InspectionVersion, TeamMember
+from inspection.rules import Task
+from inspection.schemas import DraftRead, InspectionRead
 from shared.paging import decode_cursor, encode_cursor
-from shared.problems import Conflict, InvalidField, NotFound, ProblemError
+from shared.problems import InvalidField, NotFound
 
 
-def new_inspection_id() -> str:
-    return "i-" + secrets.token_hex(6)
+@dataclass(frozen=True)
+class Officer:
+    """Who is acting: the calling system's name and the inspector it speaks for."""
 
-
-async def existing_positions(session: AsyncSession, *, draw_id: str) -> set[int]:
-    rows = await session.scalars(select(Inspection.position).where(Inspection.draw_id == draw_id))
-    return set(rows)
-
-
-async def create_task(
-    session: AsyncSession,
-    *,
-    draw: DrawExecuted,
-    selection: Selection,
-    checklist: Checklist,
-    due_date: date,
-) -> bool:
-    """Insert the task unless (draw, position) already has one. False = it was already there:
-    a redelivered or re-sent event is done work, not an error."""
-    inspection_id = new_inspection_id()
-    statement = (
-        insert_ignore(session, Inspection)
-        .values(
-            id=inspection_id,
-            draw_id=draw.draw_id,
-            position=selection.position,
-            checking_body=draw.checking_body,
-            period=draw.period,
-            entity_id=selection.entity_id,
-            sector=selection.entity.sector,
-            entity=selection.entity.model_dump(mode="json"),
-            status="assigned",
-            due_date=due_date,
-            checklist_version=checklist.version,
-            checklist=[item.model_dump() for item in checklist.items],
-            created_at=datetime.now(UTC),
-        )
-        .on_conflict_do_nothing(index_elements=["draw_id", "position"])
-    )
-    result = cast(CursorResult[Any], await session.execute(statement))
-    if result.rowcount == 0:
-        return False
-    members = [
-        {"inspection_id": inspection_id, "inspector_id": officer, "seat": seat}
-        for seat, officer in enumerate(selection.team)
-    ]
-    await session.execute(insert(TeamMember), members)
-    return True
+    caller: str
+    inspector_id: str
 
 
 async def get_inspection(session: AsyncSession, inspection_id: str, *, lock: bool = False) -> Inspection:
-    inspection = await session.get(Inspection, inspection_id, with_for_update=lock)
+    """With `lock`, the row is locked and re-read, so concurrent steps run one after the other."""
+    options = {"populate_existing": True} if lock else {}
+    inspection = await session.get(Inspection, inspection_id, with_for_update=lock, execution_options=options)
     if inspection is None:
         raise NotFound("inspection", inspection_id)
     return inspection
 
 
+async def team_inspection(session: AsyncSession, inspection_id: str, officer: Officer) -> Inspection:
+    """The locked inspection, if the officer is on its team; 403 otherwise."""
+    inspection = await get_inspection(session, inspection_id, lock=True)
+    if officer.inspector_id not in inspection.team:
+        raise NotOnTeam(officer.inspector_id, inspection.id, inspection.team)
+    return inspection
+
+
+async def task_of(session: AsyncSession, inspection: Inspection) -> Task:
+    query = select(Evidence.sha256).where(Evidence.inspection_id == inspection.id)
+    return Task(
+        codes=[item["code"] for item in inspection.checklist],
+        sector=inspection.sector,
+        check_type=inspection.check_type,
+        joint_departments=list(inspection.joint_departments),
+        evidence=set((await session.scalars(query)).all()),
+    )
+
+
+@dataclass(frozen=True)
+class InspectionFilter:
+    """A work list: an officer's (inspector), a unit's (entity_id, or checking_body), a draw's."""
+
+    inspector: str | None = None
+    status: str | None = None
+    draw_id: str | None = None
+    sector: str | None = None
+    entity_id: str | None = None
+    checking_body: str | None = None
+    check_type: str | None = None
+
+
 async def list_inspections(
-    session: AsyncSession,
-    *,
-    inspector: str | None,
-    status: str | None,
-    draw_id: str | None,
-    sector: str | None,
-    cursor: str | None,
-    limit: int,
+    session: AsyncSession, *, where: InspectionFilter, cursor: str | None, limit: int
 ) -> tuple[list[Inspection], str | None]:
     """Soonest due first, then in draw order; keyset-paged so pages hold under concurrent inserts."""
     order = tuple_(Inspection.due_date, Inspection.draw_id, Inspection.position)
     query = select(Inspection).order_by(*order.clauses).limit(limit + 1)
-    if inspector:
-        on_team = select(TeamMember.inspection_id).where(TeamMember.inspector_id == inspector)
+    if where.inspector:
+        on_team = select(TeamMember.inspection_id).where(TeamMember.inspector_id == where.inspector)
         query = query.where(Inspection.id.in_(on_team))
-    for column, value in ((Inspection.status, status), (Inspection.draw_id, draw_id), (Inspection.sector, sector)):
+    columns = (
+        (Inspection.status, where.status),
+        (Inspection.draw_id, where.draw_id),
+        (Inspection.sector, where.sector),
+        (Inspection.entity_id, where.entity_id),
+        (Inspection.checking_body, where.checking_body),
+        (Inspection.check_type, where.check_type),
+    )
+    for column, value in columns:
         if value:
             query = query.where(column == value)
     after = _cursor_position(cursor)
@@ -113,53 +105,40 @@ def _cursor_position(cursor: str | None) -> tuple[date, str, int] | None:
         raise InvalidField("cursor", "not a cursor this service issued") from None
 
 
-async def complete(
-    session: AsyncSession,
-    *,
-    inspection_id: str,
-    completion: CompletionIn,
-    completed_by: str,
-    today: date,
-) -> Inspection:
-    """Record findings and outcome once; the row lock makes a concurrent second attempt see 'completed'."""
-    inspection = await get_inspection(session, inspection_id, lock=True)
-    if inspection.status == "completed":
-        raise Conflict(
-            "inspection-completed",
-            f"inspection {inspection_id} was completed at "
-            f"{inspection.completed_at}; completed inspections cannot change",
-            field="status",
-        )
-    codes = [item["code"] for item in inspection.checklist]
-    errors = rules.completion_errors(codes, completion.findings, completion.outcome, today)
-    if errors:
-        raise _reject(errors)
-    _record(inspection, completion, completed_by)
-    await session.flush()
-    await events.inspection_completed(session, inspection)
-    return inspection
-
-
-def _record(inspection: Inspection, completion: CompletionIn, completed_by: str) -> None:
-    order = {item["code"]: seq for seq, item in enumerate(inspection.checklist)}
-    findings = sorted(completion.findings, key=lambda f: order[f.item_code])
-    inspection.findings = [
-        Finding(item_code=f.item_code, seq=order[f.item_code], result=f.result, note=f.note) for f in findings
-    ]
-    outcome = completion.outcome
-    inspection.outcome_type, inspection.outcome_note = outcome.type, outcome.note
-    inspection.rectification_deadline = outcome.rectification_deadline
-    inspection.status, inspection.completed_by = "completed", completed_by
-    inspection.completed_at = datetime.now(UTC)
-
-
-def _reject(errors: list[dict[str, Any]]) -> ProblemError:
-    first = errors[0]
-    return ProblemError(
-        422,
-        "validation",
-        "Request failed validation",
-        f"{first['field']}: {first['message']}",
-        field=first["field"],
-        errors=errors,
+async def confirmed_by(session: AsyncSession, inspection: Inspection) -> list[str]:
+    """Team members, in seat order, who confirmed exactly the current draft."""
+    if inspection.draft_sha256 is None:
+        return []
+    query = select(Confirmation.inspector_id).where(
+        Confirmation.inspection_id == inspection.id,
+        Confirmation.version == inspection.version + 1,
+        Confirmation.draft_sha256 == inspection.draft_sha256,
     )
+    done = set((await session.scalars(query)).all())
+    return [i for i in inspection.team if i in done]
+
+
+async def draft_view(session: AsyncSession, inspection: Inspection) -> dict[str, Any] | None:
+    if inspection.draft_content is None:
+        return None
+    confirmed = await confirmed_by(session, inspection)
+    return {
+        "version": inspection.version + 1,
+        "sha256": inspection.draft_sha256,
+        "content": inspection.draft_content,
+        "confirmed_by": confirmed,
+        "awaiting": [i for i in inspection.team if i not in confirmed],
+    }
+
+
+async def versions(session: AsyncSession, inspection_id: str) -> list[InspectionVersion]:
+    query = select(InspectionVersion).where(InspectionVersion.inspection_id == inspection_id)
+    return list((await session.scalars(query.order_by(InspectionVersion.version))).all())
+
+
+async def inspection_read(session: AsyncSession, inspection: Inspection) -> InspectionRead:
+    """The task as the API shows it, with the draft awaiting confirmation, if any."""
+    answer = InspectionRead.model_validate(inspection)
+    draft = await draft_view(session, inspection)
+    answer.draft = DraftRead.model_validate(draft) if draft else None
+    return answer

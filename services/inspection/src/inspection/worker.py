@@ -1,4 +1,5 @@
-"""python -m inspection.worker: turns executed draws into tasks and relays the outbox to the bus."""
+"""python -m inspection.worker: turns executed draws into tasks, finds overdue rectifications,
+and relays the outbox to the bus."""
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -9,6 +10,7 @@ from inspection.config import Settings
 from inspection.consumers import HANDLERS, Deps
 from inspection.db import messaging
 from inspection.events import PRODUCES
+from inspection.rectifications import overdue_job
 from shared.worker import WorkerSpec, main
 
 
@@ -19,7 +21,14 @@ async def worker_deps(settings: Settings) -> AsyncIterator[Deps]:
         yield Deps(registry=client)
 
 
-SPEC = WorkerSpec(service="inspection", messaging=messaging, produces=PRODUCES, handlers=HANDLERS, deps=worker_deps)
+SPEC = WorkerSpec(
+    service="inspection",
+    messaging=messaging,
+    produces=PRODUCES,
+    handlers=HANDLERS,
+    deps=worker_deps,
+    jobs=[overdue_job],
+)
 
 if __name__ == "__main__":
     main(Settings(), SPEC)
