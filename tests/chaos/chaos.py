@@ -163,7 +163,7 @@ async def load_and_draw(run: Run) -> str:
     return str(draw["id"])
 
 
-async def wait_for_tasks(run: Run, draw_id: str) -> tuple[list[str], list[str]]:
+async def wait_for_tasks(run: Run, draw_id: str) -> tuple[list[tuple[str, list[str]]], list[str]]:
     async with httpx.AsyncClient(headers=run.auth, timeout=60) as http:
         deadline = time.monotonic() + 600
         while time.monotonic() < deadline:
@@ -171,32 +171,32 @@ async def wait_for_tasks(run: Run, draw_id: str) -> tuple[list[str], list[str]]:
             while True:
                 params: dict[str, Any] = {"draw_id": draw_id, "limit": 1000} | ({"cursor": cursor} if cursor else {})
                 page = await _ok(http.get(run.config.url("inspection") + "/v1/inspections", params=params))
-                ids += [t["id"] for t in page["items"]]
+                ids += [(t["id"], t["team"]) for t in page["items"]]
                 cursor = page.get("next_cursor")
                 if not cursor:
                     break
             if len(ids) >= run.n:
-                detail = await _ok(http.get(run.config.url("inspection") + f"/v1/inspections/{ids[0]}"))
+                detail = await _ok(http.get(run.config.url("inspection") + f"/v1/inspections/{ids[0][0]}"))
                 return ids, [item["code"] for item in detail["checklist"]]
             await asyncio.sleep(1)
     raise RuntimeError(f"only {len(ids)} of {run.n} tasks appeared")
 
 
-async def complete_all(run: Run, ids: list[str], codes: list[str], chaos: bool) -> float:
+async def complete_all(run: Run, ids: list[tuple[str, list[str]]], codes: list[str], chaos: bool) -> float:
     """Complete every inspection through both API instances; faults are injected along the way."""
     bodies = {"findings": [{"item_code": c, "result": "compliant"} for c in codes], "outcome": {"type": "no_issues"}}
     urls = run.config.urls("inspection")
-    queue: asyncio.Queue[str] = asyncio.Queue()
-    for inspection_id in ids:
-        queue.put_nowait(inspection_id)
+    queue: asyncio.Queue[tuple[str, list[str]]] = asyncio.Queue()
+    for task in ids:
+        queue.put_nowait(task)
     bar = tqdm(total=len(ids), desc="completing inspections", unit="insp")
     faults = asyncio.create_task(inject_faults(run, bar)) if chaos else None
 
     async def worker(k: int) -> None:
         async with httpx.AsyncClient(headers=run.auth, timeout=60) as http:
             while not queue.empty():
-                inspection_id = queue.get_nowait()
-                await complete_one(http, urls[k % len(urls)], inspection_id, bodies)
+                inspection_id, team = queue.get_nowait()
+                await complete_one(http, urls[k % len(urls)], inspection_id, team, bodies)
                 bar.update()
 
     started = time.monotonic()
@@ -207,20 +207,34 @@ async def complete_all(run: Run, ids: list[str], codes: list[str], chaos: bool) 
     return time.monotonic() - started
 
 
-async def complete_one(http: httpx.AsyncClient, base: str, inspection_id: str, body: dict[str, Any]) -> None:
-    """Retries are safe: the Idempotency-Key makes a repeated completion answer like the first."""
-    headers = {"Idempotency-Key": f"chaos-{inspection_id}"}
+async def complete_one(
+    http: httpx.AsyncClient, base: str, inspection_id: str, team: list[str], body: dict[str, Any]
+) -> None:
+    """The two-officer rule: the first officer submits, the second confirms the same draft."""
+    draft = await _post(http, f"{base}/v1/inspections/{inspection_id}/complete", body, team[0], f"c-{inspection_id}")
+    await _post(
+        http,
+        f"{base}/v1/inspections/{inspection_id}/confirmations",
+        {"draft_sha256": draft["draft"]["sha256"]},
+        team[1],
+        f"k-{inspection_id}",
+    )
+
+
+async def _post(http: httpx.AsyncClient, url: str, body: dict[str, Any], officer: str, key: str) -> Any:
+    """Retries are safe: the Idempotency-Key makes a repeated request answer like the first."""
+    headers = {"Idempotency-Key": key, "X-Inspector-Id": officer}
     for attempt in range(30):
         try:
-            r = await http.post(f"{base}/v1/inspections/{inspection_id}/complete", json=body, headers=headers)
-            if r.status_code in (200, 201):
-                return
+            r = await http.post(url, json=body, headers=headers)
+            if r.status_code in (200, 201, 202):
+                return r.json()
             if r.status_code < 500 and r.status_code != 409:
-                raise RuntimeError(f"{inspection_id}: {r.status_code} {r.text}")
+                raise RuntimeError(f"{url}: {r.status_code} {r.text}")
         except httpx.TransportError:
             pass
         await asyncio.sleep(min(0.2 * 2**attempt, 5))
-    raise RuntimeError(f"{inspection_id}: gave up")
+    raise RuntimeError(f"{url}: gave up")
 
 
 async def inject_faults(run: Run, bar: tqdm) -> None:

@@ -103,12 +103,7 @@ async def test_the_whole_chain(running: Running, http: httpx.AsyncClient, execut
     task = ok(await http.get(url("inspection") + f"/v1/inspections/{tasks[0]['id']}"))
     assert len(task["team"]) == 2 and len(task["checklist"]) == 8
     findings = [{"item_code": item["code"], "result": "compliant"} for item in task["checklist"]]
-    ok(
-        await http.post(
-            url("inspection") + f"/v1/inspections/{task['id']}/complete",
-            json={"findings": findings, "outcome": {"type": "no_issues"}},
-        )
-    )
+    await _complete(http, url("inspection"), task, {"findings": findings, "outcome": {"type": "no_issues"}})
 
     async def pending() -> list[dict[str, Any]]:
         items = ok(await http.get(url("disclosure") + "/v1/results", params={"status": "pending"}))["items"]
@@ -140,6 +135,22 @@ async def test_the_whole_chain(running: Running, http: httpx.AsyncClient, execut
     departments = await eventually(lambda: _at_least(delivered, 2), what="department webhooks")
     assert departments == ["culture_enforcement", "market_regulation"]
     assert running.inbox.rejected == 0
+
+
+async def _complete(http: httpx.AsyncClient, base: str, task: dict[str, Any], body: dict[str, Any]) -> Any:
+    """The two-officer rule: the first team member submits, the second confirms the same draft
+    (the dev stack binds the operator's credential to any inspector, like a field gateway)."""
+    first, second = task["team"]
+    submitted = await http.post(
+        f"{base}/v1/inspections/{task['id']}/complete", json=body, headers={"X-Inspector-Id": first}
+    )
+    draft = ok(submitted, 202)["draft"]
+    confirmed = await http.post(
+        f"{base}/v1/inspections/{task['id']}/confirmations",
+        json={"draft_sha256": draft["sha256"]},
+        headers={"X-Inspector-Id": second},
+    )
+    return ok(confirmed)
 
 
 async def _full(probe: Awaitable[list[Any]], n: int) -> list[Any] | None:
@@ -200,12 +211,7 @@ async def test_relay_killed_between_send_and_mark_loses_and_doubles_nothing(
         {"item_code": i["code"], "result": "non_compliant" if n == 0 else "compliant", "note": "消防通道堵塞"}
         for n, i in enumerate(detail["checklist"])
     ]
-    ok(
-        await http.post(
-            url("inspection") + f"/v1/inspections/{task['id']}/complete",
-            json={"findings": findings, "outcome": {"type": "penalty_warning"}},
-        )
-    )
+    await _complete(http, url("inspection"), task, {"findings": findings, "outcome": {"type": "penalty_warning"}})
     proc = stack.procs["inspection-worker"]
     await eventually(lambda: _exited(proc), timeout=30, what="the relay to die between send and mark")
     assert proc.returncode == 137

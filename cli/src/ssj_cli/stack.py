@@ -67,7 +67,11 @@ class StackConfig:
         """The operator's all-scopes token and the token services use to call each other."""
         callers = [
             {"name": "operator", "token_sha256": token_sha256(self.admin_token), "scopes": ALL_SCOPES},
-            {"name": "ssj-services", "token_sha256": token_sha256(self.service_token), "scopes": ["registry:read"]},
+            {
+                "name": "ssj-services",
+                "token_sha256": token_sha256(self.service_token),
+                "scopes": ["registry:read", "draw:execute"],
+            },
         ]
         self.var_dir.mkdir(parents=True, exist_ok=True)
         self.callers_file().write_text(json.dumps(callers, indent=2), encoding="utf-8")
@@ -84,6 +88,12 @@ class StackConfig:
             p + "REGISTRY_URL": self.url("registry"),
             p + "REGISTRY_TOKEN": self.service_token,
             p + "SECRET_KEY": self.notify_secret_key,
+            p + "DRAW_URL": self.url("draw"),
+            p + "DRAW_TOKEN": self.service_token,
+            p + "EVIDENCE_DIR": str(self.var_dir / "evidence"),
+            # Local stacks only: the operator's token may act as any officer (X-Inspector-Id),
+            # as a field gateway that authenticates officers itself would.
+            p + "INSPECTOR_BINDINGS": json.dumps({"operator": ["*"]}),
         }
         return env | self.extra_env.get(name, {})
 
