@@ -272,3 +272,115 @@ async def test_replaying_every_topic_duplicates_nothing(running: Running, http: 
     await asyncio.sleep(1)  # notify's delivery job runs after its consumer
     assert await _counts(running, http, executed_draw["id"]) == before
     assert running.inbox.duplicates == 0
+
+
+async def _secret_of(running: Running, draw_id: str) -> str:
+    """Read the server secret the way only a database administrator could."""
+    url = running.config.database_urls["draw"]
+    if url.startswith("sqlite"):
+        import sqlite3
+
+        with sqlite3.connect(url.split(":///", 1)[1]) as conn:
+            return str(conn.execute("SELECT server_secret FROM draws WHERE id = ?", (draw_id,)).fetchone()[0])
+    import asyncpg
+
+    conn = await asyncpg.connect(url.replace("postgresql+asyncpg://", "postgresql://"))
+    try:
+        return str(await conn.fetchval("SELECT server_secret FROM draws WHERE id = $1", draw_id))
+    finally:
+        await conn.close()
+
+
+async def test_the_server_secret_stays_inside_until_execution(running: Running, http: httpx.AsyncClient):
+    url = running.config.url
+    draw = ok(
+        await http.post(
+            url("draw") + "/v1/draws",
+            json={
+                "title": "secret check",
+                "sector": SECTOR,
+                "quota": {"per_stratum": {"entertainment/A": 1, "entertainment/B": 0, "entertainment/C": 0}},
+                "team_size": 2,
+                "inspector_units": ["county_public_order"],
+                "entropy_source": "e2e secret check",
+                "period": "2026-Q4",
+            },
+        ),
+        201,
+    )
+    secret = await _secret_of(running, draw["id"])
+    assert len(secret) == 64
+    async with httpx.AsyncClient() as anonymous:
+        seen = [
+            (await anonymous.get(url("draw") + path)).text
+            for path in ("/v1/draws", f"/v1/draws/{draw['id']}", f"/v1/draws/{draw['id']}/record")
+        ]
+    from .bus_reader import read_all
+
+    await asyncio.sleep(1)  # the committed event has been relayed by now
+    seen += [json.dumps(r["value"]) for r in await read_all(running, "ssj.draw.committed")]
+    seen += [p.read_text(errors="replace") for p in (running.config.var_dir / "logs").glob("*.log")]
+    for text in seen:
+        assert secret not in text and secret.upper() not in text
+    logs = "".join(p.read_text(errors="replace") for p in (running.config.var_dir / "logs").glob("*.log"))
+    assert running.config.admin_token not in logs and running.config.service_token not in logs
+    executed = ok(await http.post(url("draw") + f"/v1/draws/{draw['id']}/execute", json={"external_entropy": "x"}))
+    async with httpx.AsyncClient() as anonymous:
+        record = ok(await anonymous.get(url("draw") + f"/v1/draws/{executed['id']}/record"))
+    assert record["server_secret"] == secret  # revealed by execution, as §3 requires
+
+
+PLANTED_ID = "210402198807150013"  # GB 11643 check digit valid
+PLANTED_PHONES = ("13904135566", "0413-7654321")
+
+
+async def test_no_public_response_carries_private_data(running: Running, http: httpx.AsyncClient, executed_draw):
+    url = running.config.url
+    tasks = await _inspections(running, http, executed_draw["id"])
+    task = ok(
+        await http.get(
+            url("inspection") + f"/v1/inspections/{next(t for t in tasks if t['status'] == 'assigned')['id']}"
+        )
+    )
+    note = f"负责人身份证{PLANTED_ID}，手机{PLANTED_PHONES[0]}，座机{PLANTED_PHONES[1]}"
+    findings = [
+        {"item_code": i["code"], "result": "non_compliant" if n == 0 else "compliant", "note": note}
+        for n, i in enumerate(task["checklist"])
+    ]
+    await _complete(
+        http, url("inspection"), task, {"findings": findings, "outcome": {"type": "penalty_warning", "note": note}}
+    )
+
+    async def pending() -> list[dict[str, Any]]:
+        items = ok(await http.get(url("disclosure") + "/v1/results", params={"status": "pending"}))["items"]
+        return [r for r in items if r["inspection_id"] == task["id"]]
+
+    result = (await eventually(pending, what="pending result"))[0]
+    ok(await http.post(url("disclosure") + f"/v1/results/{result['id']}/approve", json={"note": "同意"}))
+    bodies = []
+    async with httpx.AsyncClient() as anonymous:
+        await eventually(lambda: _in_feed(anonymous, url("disclosure"), result["id"]), what="published")
+        values = {
+            "result_id": result["id"],
+            "draw_id": executed_draw["id"],
+            "sector": SECTOR,
+            "n": "1",
+            "date": "2026-11-26",
+        }
+        for name in ("registry", "draw", "disclosure"):
+            spec = ok(await anonymous.get(url(name) + "/openapi.json"))
+            for path, operations in spec["paths"].items():
+                if "get" not in operations or "security" in operations["get"] or path in ("/metrics",):
+                    continue
+                concrete = path
+                for key, value in values.items():
+                    concrete = concrete.replace("{" + key + "}", value)
+                bodies.append((name + concrete, (await anonymous.get(url(name) + concrete)).text))
+    assert any(result["id"] in text for _, text in bodies), "the crawl never reached the published result"
+    for where, text in bodies:
+        for private in (PLANTED_ID, *PLANTED_PHONES, PLANTED_PHONES[1].replace("-", "")):
+            assert private not in text, f"{private} leaked through {where}"
+
+
+async def _in_feed(client: httpx.AsyncClient, base: str, result_id: str) -> bool:
+    return any(i["result_id"] == result_id for i in ok(await client.get(base + "/public/v1/feed"))["items"])
