@@ -12,6 +12,8 @@ from shared.testing import app_client, caller, migrated_database, rolled_back
 SERVICE_DIR = Path(__file__).resolve().parents[1]
 WRITER = caller("sync-job", "registry:read", "registry:write")
 READER = caller("draw", "registry:read")
+SOURCES = ("hotel", "security", "explosives", "fire", "market", "netcafe")
+UNSCHEDULED = {"url": "http://fake", "page_size": 15, "every_minutes": 0, "full_every_hours": 0}
 
 
 @pytest.fixture(scope="session")
@@ -40,6 +42,9 @@ def settings(database_url: str, tmp_path: Path) -> Settings:
         callers=[WRITER[1], READER[1]],
         log_json=False,
         max_batch_size=50,
+        # Every source is configured but none is scheduled: tests ask for each sync they want.
+        sources={name: UNSCHEDULED for name in SOURCES},
+        sync_lease_seconds=600,
     )
 
 

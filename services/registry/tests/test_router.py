@@ -100,3 +100,50 @@ async def test_catalog_is_public_and_fire_extras_follow_flags(client):
         await client.get("/v1/catalog/fire_safety/checklist", params={"key_unit": True, "crowded_place": True})
     ).json()["items"]
     assert len(plain) == 10 and len(both) == 10 + 1 + 4 + 1
+
+
+async def test_catalog_is_versioned_data(client):
+    catalog = (await client.get("/v1/catalog")).json()
+    assert catalog["version"] == "2015-fushun-v1" and catalog["current"] is True
+    assert catalog["versions"] == ["2015-fushun-v1"] and "实施细则" in catalog["basis"]
+    fire = next(s for s in catalog["sectors"] if s["code"] == "fire_safety")
+    assert fire["flags"]["key_unit"] == {"name_zh": "消防安全重点单位", "required": True}
+    assert set(fire["flag_items"]) == {"crowded_place", "key_unit", "key_unit+crowded_place"}
+    same = (await client.get("/v1/catalog", params={"version": "2015-fushun-v1"})).json()
+    assert same == catalog
+    r = await client.get("/v1/catalog", params={"version": "1999-v0"})
+    assert r.status_code == 422 and r.json()["field"] == "version"
+    r = await client.get("/v1/catalog/blasting/checklist", params={"version": "1999-v0"})
+    assert r.status_code == 422 and r.json()["field"] == "version"
+
+
+async def test_a_batch_that_is_not_json_is_a_clear_error(client, sessionmaker):
+    r = await client.post(
+        "/v1/entities:batch", content=b'{"entities": [', headers=W | {"Content-Type": "application/json"}
+    )
+    assert r.status_code == 422 and r.json()["field"] == "body" and "not valid JSON" in r.json()["detail"]
+    r = await client.post("/v1/entities:batch", json={"entities": []}, headers=W)
+    assert r.status_code == 422 and r.json()["field"] == "entities"
+    bad_id = entity(legal_rep_id_number="110105194912310021")
+    r = await client.post("/v1/entities:batch", json={"entities": [bad_id]}, headers=W)
+    assert r.status_code == 422 and r.json()["field"] == "entities[0].legal_rep_id_number"
+    async with sessionmaker() as s:
+        assert await s.scalar(select(func.count()).select_from(Entity)) == 0
+
+
+async def test_the_docs_show_the_bodies_the_routes_read_themselves(client):
+    spec = (await client.get("/openapi.json")).json()
+    assert {"EntityBatch", "EntityIn"} <= set(spec["components"]["schemas"])
+    batch = spec["paths"]["/v1/entities:batch"]["post"]["requestBody"]["content"]["application/json"]
+    assert batch["schema"] == {"$ref": "#/components/schemas/EntityBatch"}
+    assert set(spec["paths"]["/v1/entities:import"]["post"]["requestBody"]["content"]) == {
+        "text/csv",
+        "application/json",
+    }
+
+
+@pytest.mark.parametrize("body", [b"[null, null]", b"null", b'"entities"', b"{}", b'{"entities": [null]}'])
+async def test_a_batch_of_the_wrong_shape_is_a_422_not_a_crash(client, body):
+    r = await client.post("/v1/entities:batch", content=body, headers=W | {"Content-Type": "application/json"})
+    assert r.status_code == 422 and r.headers["content-type"] == "application/problem+json"
+    assert r.json()["field"] in ("body", "entities", "entities[0]")

@@ -1,11 +1,22 @@
-"""The seed's item list (随机抽查事项清单) as data: sectors, legal bases and check items.
+"""The seed's item list (随机抽查事项清单) as versioned data: sectors, subtypes, flags, legal bases
+and check items.
 
 Codes are stable English identifiers; the Chinese text follows the seed (抚顺市公安局实施细则 §2).
+A published version is never edited: a change to the list is a new entry in CATALOG_VERSIONS, and
+inspections record the version their checklist came from.
 """
 
 from typing import Any
 
 CATALOG_VERSION = "2015-fushun-v1"
+FLAG_NAMES = {
+    "lodging": "提供住宿服务",
+    "key_unit": "消防安全重点单位",
+    "crowded_place": "人员密集场所",
+    "public_gathering": "公众聚集场所",
+    "flammable_explosive": "易燃易爆单位",
+    "abnormal_list": "列入经营异常名录",
+}
 
 _VENUE_ITEMS = [
     ("filing", "开业、变更后是否按规定到公安机关备案", "Filed with the police after opening or change"),
@@ -32,6 +43,7 @@ SECTORS: dict[str, dict[str, Any]] = {
         "name_en": "Entertainment venues",
         "legal_basis": ["辽宁省娱乐场所治安分级管理规定"],
         "subtypes": {"venue": "娱乐场所"},
+        "flags": {"lodging": True},
         "items": _VENUE_ITEMS,
     },
     "special_trade": {
@@ -39,6 +51,7 @@ SECTORS: dict[str, dict[str, Any]] = {
         "name_en": "Special trades",
         "legal_basis": ["辽宁省娱乐场所治安分级管理规定"],
         "subtypes": {"hotel": "旅馆业", "seal_engraving": "公章刻制业", "pawn": "典当业"},
+        "flags": {"lodging": False},
         "items": _VENUE_ITEMS,
     },
     "security_service": {
@@ -46,6 +59,7 @@ SECTORS: dict[str, dict[str, Any]] = {
         "name_en": "Security services",
         "legal_basis": ["保安服务管理条例", "保安培训机构管理办法（公安部令第85号）"],
         "subtypes": {"company": "保安服务公司", "training": "保安培训机构", "armed_escort": "武装守护押运"},
+        "flags": {},
         "items": [
             (
                 "contracts_records",
@@ -86,6 +100,7 @@ SECTORS: dict[str, dict[str, Any]] = {
         "name_en": "Blasting operation units",
         "legal_basis": ["民用爆炸物品安全管理条例"],
         "subtypes": {"commercial": "营业性", "non_commercial": "非营业性"},
+        "flags": {},
         "items": [
             (
                 "site_vs_permit",
@@ -119,6 +134,7 @@ SECTORS: dict[str, dict[str, Any]] = {
         "name_en": "Units with fire-safety duties",
         "legal_basis": ["中华人民共和国消防法", "消防监督检查规定"],
         "subtypes": {"unit": "机关、团体、企业、事业单位"},
+        "flags": {"key_unit": True, "crowded_place": True, "public_gathering": True, "flammable_explosive": True},
         "items": [
             (
                 "acceptance",
@@ -183,6 +199,7 @@ SECTORS: dict[str, dict[str, Any]] = {
         "name_en": "Internet cafés",
         "legal_basis": ["互联网上网服务营业场所管理条例（国务院令第363号）"],
         "subtypes": {"cafe": "网吧"},
+        "flags": {"abnormal_list": True},
         "items": [
             ("base_data", "网吧基础资料与网吧实际情况是否相符", "Base data matches reality"),
             ("shared_login", "是否存在一机多人上网情况", "One machine used by several people"),
@@ -205,8 +222,8 @@ def _items(rows: list[tuple[str, str, str]], prefix: str) -> list[dict[str, str]
     return [{"code": f"{prefix}.{code}", "name_zh": zh, "name_en": en} for code, zh, en in rows]
 
 
-def sector_view(sector: str) -> dict[str, Any]:
-    spec = SECTORS[sector]
+def sector_view(sector: str, sectors: dict[str, dict[str, Any]] | None = None) -> dict[str, Any]:
+    spec = (sectors or SECTORS)[sector]
     flag_items = {flag: _items(rows, sector) for flag, rows in spec.get("flag_items", {}).items()}
     return {
         "code": sector,
@@ -214,16 +231,43 @@ def sector_view(sector: str) -> dict[str, Any]:
         "name_en": spec["name_en"],
         "legal_basis": spec["legal_basis"],
         "subtypes": spec["subtypes"],
+        "flags": {
+            flag: {"name_zh": FLAG_NAMES[flag], "required": required} for flag, required in spec["flags"].items()
+        },
         "items": _items(spec["items"], sector),
         "flag_items": flag_items,
     }
 
 
-def checklist(sector: str, flags: dict[str, bool]) -> list[dict[str, str]]:
+def checklist(
+    sector: str, flags: dict[str, bool], sectors: dict[str, dict[str, Any]] | None = None
+) -> list[dict[str, str]]:
     """The items that apply to one entity: the sector's list plus the extras its flags call for."""
-    view = sector_view(sector)
+    view = sector_view(sector, sectors)
     items = list(view["items"])
     for combo, extra in view["flag_items"].items():
         if all(flags.get(flag) for flag in combo.split("+")):
             items.extend(extra)
     return items
+
+
+# Every published version, oldest first. `sectors` is the data above for the current version.
+CATALOG_VERSIONS: dict[str, dict[str, Any]] = {
+    CATALOG_VERSION: {
+        "basis": "抚顺市公安局关于推广随机抽查规范事中事后监管的实施细则",
+        "note": "Item list of §2 (娱乐场所和特种行业, 保安服务业, 爆破作业单位, 单位履行消防安全职责, 网吧)",
+        "sectors": SECTORS,
+    },
+}
+
+
+def catalog_view(version: str) -> dict[str, Any]:
+    """One published version: KeyError if there is no such version."""
+    entry = CATALOG_VERSIONS[version]
+    return {
+        "version": version,
+        "current": version == CATALOG_VERSION,
+        "basis": entry["basis"],
+        "note": entry["note"],
+        "sectors": [sector_view(code, entry["sectors"]) for code in entry["sectors"]],
+    }

@@ -1,55 +1,29 @@
-"""Registry rules: validated upserts that detect change by content digest, and paged reads."""
+"""Registry writes: validated batches, deactivation (never deletion) and the database-specific
+choice of write path."""
 
-import hashlib
-import json
-from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from registry import events
-from registry.catalog import SECTORS
+from registry import bulk, events, store
 from registry.models import Entity, Inspector
+from registry.rules import entity_problems
 from registry.schemas import EntityIn, InspectorIn
-from shared.paging import decode_cursor, encode_cursor
+from shared.db import is_postgres
 from shared.problems import InvalidField, ProblemError
 
-SECTOR_FLAGS = {
-    "entertainment": {"lodging"},
-    "special_trade": {"lodging"},
-    "security_service": set(),
-    "blasting": set(),
-    "fire_safety": {"key_unit", "crowded_place", "public_gathering", "flammable_explosive"},
-    "internet_cafe": {"abnormal_list"},
-}
+BUREAU_TZ = ZoneInfo("Asia/Shanghai")
 
 
-def digest(fields: dict[str, Any]) -> str:
-    canonical = json.dumps(fields, sort_keys=True, ensure_ascii=False, default=str)
-    return hashlib.sha256(canonical.encode()).hexdigest()
+def today() -> date:
+    """The bureau's calendar day: what "active on", "expired" and "last 12 months" are counted in."""
+    return datetime.now(BUREAU_TZ).date()
 
 
-def entity_errors(index: int, e: EntityIn) -> list[dict[str, str]]:
-    """Rules that span fields: subtype of the sector, grade only for venues, the sector's flags."""
-    at = f"entities[{index}]"
-    errors = []
-    if e.subtype not in SECTORS[e.sector]["subtypes"]:
-        allowed = ", ".join(SECTORS[e.sector]["subtypes"])
-        errors.append(
-            {"field": f"{at}.subtype", "message": f"{e.subtype!r} is not a subtype of {e.sector} ({allowed})"}
-        )
-    if e.sector == "entertainment" and e.grade is None:
-        errors.append({"field": f"{at}.grade", "message": "entertainment venues need grade A, B or C"})
-    if e.sector != "entertainment" and e.grade is not None:
-        errors.append({"field": f"{at}.grade", "message": "only entertainment venues are graded"})
-    for flag in sorted(set(e.flags) - SECTOR_FLAGS[e.sector]):
-        errors.append({"field": f"{at}.flags.{flag}", "message": f"not a flag of {e.sector}"})
-    return errors
-
-
-def _reject(errors: list[dict[str, str]]) -> ProblemError:
+def reject(errors: list[dict[str, Any]]) -> ProblemError:
     first = errors[0]
     return ProblemError(
         422,
@@ -71,14 +45,79 @@ def _duplicates(ids: list[str], kind: str) -> list[dict[str, str]]:
     return errors
 
 
+def entity_row(e: EntityIn, source: str, source_ref: str | None = None, version: str | None = None) -> dict[str, Any]:
+    """The row to store: flags in sorted order, so equal content always has equal digests."""
+    flags = e.flags if len(e.flags) < 2 else dict(sorted(e.flags.items()))
+    return e.__dict__ | {"flags": flags, "source": source, "source_ref": source_ref, "source_version": version}
+
+
+async def write_entities(
+    session: AsyncSession,
+    rows: list[dict[str, Any]],
+    *,
+    now: datetime,
+    run_id: str | None = None,
+    change: str | None = None,
+) -> tuple[int, int]:
+    """(inserted, updated): one set-based statement on PostgreSQL, the portable path on SQLite."""
+    if not rows:
+        return 0, 0
+    if is_postgres(session):
+        return await bulk.upsert_entities(
+            session, bulk.from_rows(rows), now=now, run_id=run_id, change=change or "updated"
+        )
+    written = await store.upsert(session, store.ENTITIES, rows, now=now, run_id=run_id, change=change)
+    inserted = sum(1 for r in written if r["version"] == 1)
+    return inserted, len(written) - inserted
+
+
 async def upsert_entities(session: AsyncSession, items: list[EntityIn], max_batch: int) -> dict[str, int]:
+    """All or nothing: one invalid row rejects the batch with every error listed by field."""
     if len(items) > max_batch:
         raise InvalidField("entities", f"at most {max_batch} per batch, got {len(items)}")
     errors = _duplicates([e.id for e in items], "entities")
-    errors += [err for i, e in enumerate(items) for err in entity_errors(i, e)]
+    for i, e in enumerate(items):
+        errors += [{"field": f"entities[{i}].{f}", "message": m} for f, m in entity_problems(e, strict=False)]
     if errors:
-        raise _reject(errors)
-    return await _upsert(session, Entity, [e.model_dump() for e in items], events.entities_upserted)
+        raise reject(errors)
+    now = datetime.now(UTC)
+    if is_postgres(session):  # the hot path of every bulk load: no per-row Python dicts
+        inserted, updated = await bulk.upsert_entities(session, bulk.from_models(items), now=now, source="api")
+    else:
+        inserted, updated = await write_entities(session, [entity_row(e, "api") for e in items], now=now)
+    return {"inserted": inserted, "updated": updated, "unchanged": len(items) - inserted - updated}
+
+
+def inspector_row(
+    i: InspectorIn, source: str, source_ref: str | None = None, version: str | None = None
+) -> dict[str, Any]:
+    """Recusals from both fields in one sorted list; the expiry defaults to the earliest qualification's."""
+    details = sorted((d.model_dump(mode="json") for d in i.conflict_details), key=lambda d: d["entity_id"])
+    qualifications = [q.model_dump(mode="json") for q in i.qualifications]
+    expires = i.qualification_expires_date or min((q.expires_date for q in i.qualifications), default=None)
+    return {
+        "id": i.id,
+        "name": i.name,
+        "unit": i.unit,
+        "unit_name": i.unit_name,
+        "jurisdiction": i.jurisdiction,
+        "qualification_expires_date": expires,
+        "qualifications": sorted(qualifications, key=lambda q: (q["kind"], q["expires_date"])),
+        "active": i.active,
+        "conflicts": sorted(set(i.conflicts) | {d["entity_id"] for d in details}),
+        "conflict_details": details,
+        "source": source,
+        "source_ref": source_ref,
+        "source_version": version,
+    }
+
+
+async def write_inspectors(
+    session: AsyncSession, rows: list[dict[str, Any]], *, now: datetime, run_id: str | None = None
+) -> tuple[int, int]:
+    written = await store.upsert(session, store.INSPECTORS, rows, now=now, run_id=run_id)
+    inserted = sum(1 for r in written if r["version"] == 1)
+    return inserted, len(written) - inserted
 
 
 async def upsert_inspectors(session: AsyncSession, items: list[InspectorIn], max_batch: int) -> dict[str, int]:
@@ -86,49 +125,32 @@ async def upsert_inspectors(session: AsyncSession, items: list[InspectorIn], max
         raise InvalidField("inspectors", f"at most {max_batch} per batch, got {len(items)}")
     errors = _duplicates([i.id for i in items], "inspectors")
     if errors:
-        raise _reject(errors)
-    rows = [i.model_dump() | {"conflicts": sorted(set(i.conflicts))} for i in items]
-    return await _upsert(session, Inspector, rows, events.inspectors_upserted)
+        raise reject(errors)
+    rows = [inspector_row(i, "api") for i in items]
+    inserted, updated = await write_inspectors(session, rows, now=datetime.now(UTC))
+    return {"inserted": inserted, "updated": updated, "unchanged": len(items) - inserted - updated}
 
 
-async def _upsert(
-    session: AsyncSession,
-    model: Any,
-    rows: list[dict[str, Any]],
-    announce: Callable[[AsyncSession, list[dict[str, Any]]], Awaitable[None]],
-) -> dict[str, int]:
-    """Insert new rows, bump the version of changed ones, leave identical ones untouched —
-    as three set-based statements, since sync jobs send thousands of rows at a time."""
-    query = select(model.id, model.digest, model.version).where(model.id.in_([r["id"] for r in rows]))
-    existing = {row.id: row for row in await session.execute(query)}
-    now = datetime.now(UTC)
-    inserts, updates = [], []
-    for fields in rows:
-        old, new_digest = existing.get(fields["id"]), digest(fields)
-        if old is None:
-            inserts.append(fields | {"digest": new_digest, "version": 1, "updated_at": now})
-        elif old.digest != new_digest:
-            updates.append(fields | {"digest": new_digest, "version": old.version + 1, "updated_at": now})
-    if inserts:
-        await session.execute(insert(model), inserts)
-    if updates:
-        await session.execute(update(model), updates)
-    await announce(session, inserts + updates)
-    return {"inserted": len(inserts), "updated": len(updates), "unchanged": len(rows) - len(inserts) - len(updates)}
+def _as_row(obj: Any) -> dict[str, Any]:
+    return {column.key: getattr(obj, column.key) for column in obj.__table__.columns}
 
 
-async def page(
-    session: AsyncSession,
-    model: Any,
-    filters: list[Any],
-    cursor: str | None,
-    limit: int,
-) -> tuple[list[Any], str | None]:
-    """Keyset paging by id: stable under concurrent inserts, cursor opaque to callers."""
-    after = (decode_cursor(cursor) or {}).get("after")
-    query = select(model).where(*filters).order_by(model.id).limit(limit + 1)
-    if after is not None:
-        query = query.where(model.id > str(after))
-    rows = list((await session.scalars(query)).all())
-    next_cursor = encode_cursor({"after": rows[limit - 1].id}) if len(rows) > limit else None
-    return rows[:limit], next_cursor
+async def deactivate_entities(
+    session: AsyncSession, ids: list[str], *, on: date, reason: str, now: datetime, run_id: str
+) -> int:
+    """Tombstones for entities that vanished from their source: a new, inactive version closed on
+    `on` (unless the source gave a closing date), an upserted event and a deactivated event."""
+    current = (await session.scalars(select(Entity).where(Entity.id.in_(ids), Entity.active.is_(True)))).all()
+    rows = [_as_row(e) | {"active": False, "closed_date": e.closed_date or on} for e in current]
+    _, deactivated = await write_entities(session, rows, now=now, run_id=run_id, change="deactivated")
+    fresh = select(Entity).where(Entity.id.in_([r["id"] for r in rows])).execution_options(populate_existing=True)
+    views = [events.entity_view(_as_row(e)) for e in (await session.scalars(fresh)).all()]
+    await events.entities_deactivated(session, views, reason, run_id)
+    return deactivated
+
+
+async def deactivate_inspectors(session: AsyncSession, ids: list[str], *, now: datetime, run_id: str) -> int:
+    current = (await session.scalars(select(Inspector).where(Inspector.id.in_(ids), Inspector.active.is_(True)))).all()
+    rows = [_as_row(i) | {"active": False} for i in current]
+    written = await store.upsert(session, store.INSPECTORS, rows, now=now, run_id=run_id, change="deactivated")
+    return len(written)

@@ -1,0 +1,181 @@
+"""The pure core: national code checks, spreadsheet values, and each source's wire format mapped
+to our fields (no database, no network)."""
+
+from datetime import UTC, date, datetime, timedelta
+from email.utils import format_datetime
+
+import httpx
+import pytest
+
+from registry import codes
+from registry.imports import BadFile, csv_row, decode, parse_csv
+from registry.rules import validate_row
+from registry.sources import explosives, fire, hotel, market, netcafe, security
+from registry.sources.http import SourceClient
+from registry.store import ENTITY_CONTENT, digest
+
+from .factories import credit_code, entity, id_number
+
+
+@pytest.mark.parametrize(
+    ("code", "problem"),
+    [
+        ("91210400MA0XWJ0G27", "check digit"),  # one character changed
+        ("91210400MA0XWJ0G2", "18 characters"),
+        ("91210400MA0XWJ0GI7", "outside GB 32100-2015"),
+        ("91210400ma0xwj0g27", "outside GB 32100-2015"),
+    ],
+)
+def test_credit_code_problems(code, problem):
+    assert problem in (codes.credit_code_problem(code) or "")
+
+
+def test_credit_codes_with_every_check_character_are_valid():
+    found = {credit_code(n)[-1] for n in range(2000)}
+    assert found == set(codes.CREDIT_CHARSET)
+    assert all(codes.credit_code_problem(credit_code(n)) is None for n in range(2000))
+    assert codes.credit_code_problem("91350100M000100Y43") is None  # a published example
+
+
+@pytest.mark.parametrize(
+    ("number", "problem"),
+    [
+        ("11010519491231002X", None),  # the standard's own example
+        ("11010519491231002x", None),  # lower-case x is read as X (and stored upper-case)
+        ("110105194912310021", "check character is '1'"),
+        ("110105194913310028", "not a calendar date"),
+        ("110105189912310021", "before 1900"),
+        ("11010519491231002", "17 digits"),
+    ],
+)
+def test_id_card_problems(number, problem):
+    found = codes.id_card_problem(number)
+    assert (found is None) if problem is None else (problem in (found or ""))
+
+
+def test_divisions_are_fushun_counties_and_districts():
+    assert codes.division_problem("210411") is None and codes.division_problem("210400") is None
+    assert "not a Fushun" in (codes.division_problem("210101") or "")  # 沈阳和平区
+    assert codes.mask_id_number("11010519491231002X") == "110105***********X"
+
+
+def test_the_schema_accepts_a_lowercase_x_and_stores_it_upper_case():
+    row, problems = validate_row(entity(legal_rep_id_number="11010519491231002x", flags={"lodging": False}))
+    assert problems == [] and row is not None and row.legal_rep_id_number == "11010519491231002X"
+
+
+def test_strict_rows_need_the_sector_flags_the_batch_api_does_not():
+    venue = entity()
+    assert validate_row(venue, strict=False)[1] == []
+    assert validate_row(venue, strict=True)[1] == [("flags.lodging", "required for entertainment (yes or no)")]
+    late = entity(flags={"lodging": True}, established_date="2020-01-01", closed_date="2019-01-01")
+    assert validate_row(late)[1] == [("closed_date", "2019-01-01 is before the established date 2020-01-01")]
+
+
+def test_digests_ignore_flag_order_and_provenance():
+    a = entity(flags={"lodging": True})
+    assert digest(a | {"source": "hotel"}, ENTITY_CONTENT) == digest(a | {"source": "api"}, ENTITY_CONTENT)
+    assert digest(a, ENTITY_CONTENT) != digest(a | {"name": "other"}, ENTITY_CONTENT)
+
+
+def test_spreadsheet_words():
+    row = csv_row(
+        7, {"id": "A", "sector": "网吧", "subtype": "网吧", "abnormal_list": "是", "established_date": "20200131"}
+    )
+    assert row.problems == []
+    assert row.raw == {
+        "id": "A",
+        "sector": "internet_cafe",
+        "subtype": "cafe",
+        "established_date": date(2020, 1, 31),
+        "flags": {"abnormal_list": True},
+    }
+    bad = csv_row(8, {"id": "B", "lodging": "也许", "closed_date": "2020-02-30"})
+    assert bad.problems == [
+        ("flags.lodging", "'也许' is not yes/no (是/否, Y/N, 1/0)"),
+        ("closed_date", "'2020-02-30' is not a date (YYYY-MM-DD or YYYYMMDD)"),
+    ]
+
+
+def test_file_level_problems():
+    with pytest.raises(BadFile, match="not valid utf-8 at byte 0"):
+        decode("抚顺".encode("gbk"), "utf-8")
+    with pytest.raises(BadFile, match="not supported"):
+        decode(b"a", "latin-1")
+    assert decode("\ufeffid".encode(), "utf-8") == "id"
+    rows = parse_csv('id,sector,subtype,name,credit_code,division_code\r\nA,b,c,"d, e",f,g\r\n', row_offset=5000)
+    assert rows[0].row == 5002 and rows[0].raw["name"] == "d, e"
+
+
+def test_hotel_records_map_and_report_their_problems():
+    raw = {
+        "lgbm": "LG1",
+        "lgmc": "宾馆",
+        "tyshxydm": credit_code(),
+        "ssxq": "210402",
+        "kyrq": "2019023",
+        "jyzt": "07",
+        "bbh": 4,
+        "xzcf": [{"cfrq": "20260102", "cfwh": "No.1"}],
+    }
+    record = hotel.to_record(raw, 3)
+    assert (record.item_id, record.source_version, record.row) == ("HTL-LG1", "4", 3)
+    assert record.problems == [
+        ("established_date", "kyrq: '2019023' is not a YYYYMMDD date"),
+        ("active", "jyzt: unknown code '07' (known: 01, 02)"),
+    ]
+    assert [(s.kind, s.occurred_date, s.ref) for s in record.signals] == [("penalty", date(2026, 1, 2), "xzcf:No.1")]
+
+
+def test_each_source_maps_its_codes():
+    assert security.to_record({"orgId": "B1", "orgType": "WZSY"}, 1).fields["subtype"] == "armed_escort"
+    assert explosives.to_record({"DWBH": "M1", "YYXZ": "2"}, 1).fields["subtype"] == "non_commercial"
+    stall = market.to_record({"zch": "Z1", "hylb": "KZ", "sfzs": ""}, 1).fields
+    assert (stall["sector"], stall["subtype"], stall["flags"]) == ("special_trade", "seal_engraving", {})
+    cafe = netcafe.to_record({"wbbh": "W1", "jyyc": "1", "jyycrq": "20260301", "tsrq": "20260101,20260101"}, 1)
+    assert cafe.fields["flags"] == {"abnormal_list": True}
+    assert sorted(s.ref for s in cafe.signals) == ["jyyc:20260301", "tsrq:20260101:1", "tsrq:20260101:2"]
+
+
+def test_a_ragged_fire_row_is_one_rejected_record_not_a_failed_page():
+    header = ",".join(fire.FLAG_COLUMNS.values())
+    content = f"单位编号,单位名称,{header}\r\nXF1,甲,是,否,否,否\r\nXF2,乙,是,否,否,否,多余\r\n".encode("gbk")
+    first, second = fire.parse_page(content, "units", 2)
+    assert first.fields["flags"] == {
+        "key_unit": True,
+        "crowded_place": False,
+        "public_gathering": False,
+        "flammable_explosive": False,
+    }
+    assert (second.item_id, second.row, second.problems) == (
+        "FIRE-XF2",
+        3,
+        [("row", "7 fields where the header has 6")],
+    )
+
+
+def test_retry_after_as_seconds_or_as_a_date():
+    client = SourceClient(httpx.AsyncClient(), max_wait=60)
+    assert client._retry_after(httpx.Response(429, headers={"Retry-After": "7"}), 0) == 7
+    assert client._retry_after(httpx.Response(429, headers={"Retry-After": "3600"}), 0) == 60
+    when = format_datetime(datetime.now(UTC) + timedelta(seconds=30), usegmt=True)
+    assert 25 <= client._retry_after(httpx.Response(429, headers={"Retry-After": when}), 0) <= 30
+    assert client._retry_after(httpx.Response(429), 2) == 2.0  # no header: back off
+
+
+def test_the_id_numbers_the_factories_make_are_valid():
+    assert codes.id_card_problem(id_number()) is None
+
+
+def test_the_fakes_are_deterministic_for_a_seed():
+    from registry.fakes import hotel as fake_hotel
+    from registry.fakes.population import Population
+
+    def listing(seed: int, day: int) -> list[dict]:  # type: ignore[type-arg]
+        population = Population("hotel", seed, 40, fake_hotel.make)
+        population.advance(day)
+        return [fake_hotel.render(population, m) for m in population.visible()]
+
+    assert listing(7, 0) == listing(7, 0) and listing(7, 8) == listing(7, 8)
+    assert listing(7, 0) != listing(8, 0)
+    assert len(listing(7, 8)) != len(listing(7, 0))  # a week later some closed, some opened
