@@ -10,15 +10,17 @@ from typing import Any
 import httpx
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from draw.algorithm import Candidate, Inspector, commitment_sha256, commitment_text, secret_sha256
-from draw.models import Draw, DrawCandidate, DrawInspector
+from draw import frozen
+from draw.algorithm import Candidate, Inspector, commitment_sha256, commitment_text, pool_text, secret_sha256
+from draw.models import Draw, DrawInspector, DrawPool
 from registry.codes import CREDIT_CHARSET, credit_check_char
 from shared.testing import auth
 
-from .conftest import COMMITTER, EXECUTOR, SYNC_JOB
+from .conftest import APPROVER, COMMITTER, EXECUTOR, READER, SYNC_JOB, VOIDER
 
 _serial = itertools.count(1)
 C, X = auth(COMMITTER[0]), auth(EXECUTOR[0])
+V, A, R = auth(VOIDER[0]), auth(APPROVER[0]), auth(READER[0])
 
 
 def credit_code(n: int) -> str:
@@ -127,6 +129,7 @@ async def stored_draw(
         team_size=team_size,
         entropy_source="test",
         status="committed",
+        check_type="on_site",
         pool_size=len(pool),
         inspector_count=len(inspectors),
         commitment=commitment,
@@ -137,21 +140,19 @@ async def stored_draw(
     )
     session.add(draw)
     await session.flush()
-    session.add_all(
-        DrawCandidate(
-            draw_id=draw_id,
-            entity_id=c.entity_id,
-            stratum=c.stratum,
-            weight=c.weight,
-            name=c.entity_id,
-            credit_code=credit_code(n),
-            subtype="venue",
-            division_code="210402",
-            grade="A",
-            flags={},
-            entity_version=1,
+    entities = [
+        frozen.PoolEntity(
+            c.entity_id, "entertainment", "venue", c.entity_id, credit_code(n), "210402", "A", {}, True, 1
         )
-        for n, c in enumerate(pool, start=1)
+        for n, c in enumerate(sorted(pool, key=lambda c: c.entity_id), start=1)
+    ]
+    session.add(
+        DrawPool(
+            draw_id=draw_id,
+            size=len(pool),
+            pool_text=frozen.encode_pool(pool_text(pool)),
+            snapshot=frozen.encode_snapshot(frozen.SNAPSHOT_COLUMNS, entities),
+        )
     )
     session.add_all(
         DrawInspector(

@@ -9,8 +9,9 @@ from sqlalchemy import func, select
 from draw.db import messaging
 from draw.events import DRAW_COMMITTED, DRAW_EXECUTED
 from draw.main import create_app
-from draw.models import Draw, DrawCandidate, DrawSelection
+from draw.models import Draw, DrawPool, DrawSelection
 from draw.pools import local_today
+from draw.substitutes import verify_substitutions
 from draw.verify import verify_record
 from shared.migrations import upgrade
 from shared.testing import app_client, auth
@@ -158,6 +159,7 @@ async def test_quota_above_its_stratum_is_refused_and_nothing_is_stored(client, 
     await venues_and_team(registry)
     r = await client.post("/v1/draws", json=plan(quota={"per_stratum": {"entertainment/A": 3}}), headers=C)
     assert r.status_code == 422 and r.json()["field"] == "quota.per_stratum.entertainment/A"
+    assert "quota 3 is above the stratum: entertainment/A has only 2 eligible entities" in r.json()["detail"]
     r = await client.post("/v1/draws", json=plan(quota={"per_stratum": {"entertainment/D": 1}}), headers=C)
     assert r.status_code == 422 and r.json()["field"] == "quota.per_stratum.entertainment/D"
     r = await client.post("/v1/draws", json=plan(quota={"percent": 5, "all": True}), headers=C)
@@ -169,8 +171,10 @@ async def test_team_larger_than_the_inspector_pool_is_refused(client, registry, 
     await venues_and_team(registry, inspectors=2)
     r = await client.post("/v1/draws", json=plan(team_size=3), headers=C)
     assert r.status_code == 422 and r.json()["field"] == "team_size"
+    assert "team of 3 is larger than the eligible pool of 2 inspectors" in r.json()["detail"]
     r = await client.post("/v1/draws", json=plan(team_size=2, inspector_units=["police_station"]), headers=C)
-    assert r.status_code == 422 and r.json()["field"] == "team_size"
+    assert r.status_code == 422 and r.json()["field"] == "inspector_units"
+    assert "no eligible inspectors" in r.json()["detail"]
     assert await _count(sessionmaker, Draw) == 0
 
 
@@ -258,10 +262,17 @@ async def test_the_executed_event_follows_the_contract(client, registry, session
         "period",
         "due_date",
         "team_size",
+        "jurisdiction",
+        "check_type",
+        "joint_departments",
+        "plan_item_id",
+        "rule_code",
+        "risk_policy",
         "executed_at",
         "record_url",
         "selections",
     }
+    assert (event["check_type"], event["joint_departments"], event["risk_policy"]) == ("on_site", [], "risk-v1")
     assert (event["draw_id"], event["sector"], event["checking_body"], event["period"], event["due_date"]) == (
         draw["id"],
         "entertainment",
@@ -326,7 +337,7 @@ async def test_list_is_newest_first_with_cursor_paging_and_public(client, regist
     assert (await client.get("/v1/draws", params={"cursor": "%%%"})).json()["field"] == "cursor"
     assert (await client.get("/v1/draws/d-nope")).status_code == 404
     assert (await client.get("/v1/draws/d-nope/record")).status_code == 404
-    assert await _count(sessionmaker, DrawCandidate) == 5 * 6
+    assert await _count(sessionmaker, DrawPool) == 5
 
 
 async def test_registry_failures_are_clear_and_store_nothing(settings, sessionmaker, registry_app):
@@ -358,3 +369,18 @@ async def test_the_embedded_sqlite_default_commits_executes_and_verifies(setting
     assert first.json() == again.json()
     assert verify_record(record) is None
     assert [listed["items"][0]["id"], rest["items"][0]["id"], rest["next_cursor"]] == [second["id"], draw["id"], None]
+
+
+async def test_the_record_carries_substitutes_drawn_at_the_door(client, registry):
+    await venues_and_team(registry, inspectors=5)
+    draw = await commit(client)
+    selection = (await execute(client, draw["id"])).json()["selections"][0]
+    recusal = {
+        "entity_id": selection["entity_id"],
+        "recused_inspector_id": selection["team"][0],
+        "team": selection["team"],
+    }
+    assert (await client.post(f"/v1/draws/{draw['id']}/substitutes", json=recusal, headers=X)).status_code == 201
+    record = (await client.get(f"/v1/draws/{draw['id']}/record")).json()
+    assert verify_record(record) is None and verify_substitutions(record) is None
+    assert [s["recused_inspector_id"] for s in record["substitutions"]] == [selection["team"][0]]

@@ -10,10 +10,13 @@ Python compares `str` by code point, which is the same order as comparing their 
 
 from __future__ import annotations
 
+import gc
 import hashlib
+import os
 from bisect import bisect_left, insort
 from collections import Counter
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from itertools import compress
 from math import isqrt
@@ -251,22 +254,66 @@ def seed(commitment: str, server_secret: bytes, external_entropy: str) -> bytes:
     return hashlib.sha256(commitment.encode() + server_secret + external_entropy.encode()).digest()
 
 
-def _target_keys(seed: bytes, pool: Sequence[Candidate]) -> dict[str, tuple[list[bytes], list[str]]]:
-    """key(e) of every candidate, grouped by stratum.
-
-    Keys stay 32-byte digests: equal-length big-endian bytes compare exactly as INT() would,
-    and a million int conversions are saved.
-    """
-    prefix = seed + b"T"
+def _keys(prefix: bytes, pool: Sequence[Candidate], start: int, stop: int) -> list[bytes]:
+    """key(e) of pool[start:stop]. Keys stay 32-byte digests: equal-length big-endian bytes
+    compare exactly as INT() would, and a million int conversions are saved."""
     sha256 = hashlib.sha256
-    groups: dict[str, tuple[list[bytes], list[str]]] = {}
-    for candidate in pool:
+    keys = []
+    for index in range(start, stop):
+        candidate = pool[index]
         head = prefix + candidate.entity_id.encode() + b"\x00"
         key = sha256(head + _BE32[0]).digest()
         for j in range(1, candidate.weight):
             other = sha256(head + _BE32[j]).digest()
             if other > key:
                 key = other
+        keys.append(key)
+    return keys
+
+
+# Pools at least this large hash their second half in a forked child (hashing is nearly all of
+# a large draw, and holds the GIL); smaller ones are not worth a fork.
+PARALLEL_FROM = 200_000
+
+
+def _forked_keys(prefix: bytes, pool: Sequence[Candidate]) -> list[bytes] | None:
+    """Both halves at once; None (and the caller hashes alone) if the child fails in any way.
+    The child only hashes and writes to a pipe, then leaves with os._exit: it runs none of the
+    parent's cleanup and touches none of its locks."""
+    half = len(pool) // 2
+    try:
+        read_fd, write_fd = os.pipe()
+        pid = os.fork()
+    except OSError:
+        return None
+    if pid == 0:  # pragma: no cover - the child's coverage is not collected
+        try:
+            os.close(read_fd)
+            view = memoryview(b"".join(_keys(prefix, pool, half, len(pool))))
+            while view:
+                view = view[os.write(write_fd, view) :]
+        finally:
+            os._exit(0)
+    os.close(write_fd)
+    first = _keys(prefix, pool, 0, half)
+    with os.fdopen(read_fd, "rb") as pipe:
+        data = pipe.read()
+    os.waitpid(pid, 0)
+    if len(data) != 32 * (len(pool) - half):
+        return None
+    return first + [data[i : i + 32] for i in range(0, len(data), 32)]
+
+
+def _target_keys(seed: bytes, pool: Sequence[Candidate]) -> dict[str, tuple[list[bytes], list[str]]]:
+    """key(e) of every candidate, grouped by stratum."""
+    prefix = seed + b"T"
+    keys = None
+    if len(pool) >= PARALLEL_FROM and (os.cpu_count() or 1) > 1 and hasattr(os, "fork"):
+        keys = _forked_keys(prefix, pool)
+    if keys is None:
+        keys = _keys(prefix, pool, 0, len(pool))
+    groups: dict[str, tuple[list[bytes], list[str]]] = {}
+    for key, candidate in zip(keys, pool, strict=True):
         group = groups.get(candidate.stratum)
         if group is None:
             group = groups[candidate.stratum] = ([], [])
@@ -382,6 +429,19 @@ def assign_teams(
     return teams
 
 
+@contextmanager
+def paused_gc() -> Iterator[None]:
+    """A large draw allocates millions of small objects that all live until it ends; the cyclic
+    collector would walk them over and over (a third of the time) and find nothing to free."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 def execute(
     seed: bytes,
     pool: Sequence[Candidate],
@@ -389,8 +449,9 @@ def execute(
     team_size: int,
     quotas: Mapping[str, int],
 ) -> list[Selection]:
-    selected = select_targets(seed, pool, quotas)
-    teams = assign_teams(seed, selected, inspectors, team_size)
+    with paused_gc():
+        selected = select_targets(seed, pool, quotas)
+        teams = assign_teams(seed, selected, inspectors, team_size)
     return [
         Selection(position, entity_id, stratum, team)
         for position, ((entity_id, stratum), team) in enumerate(zip(selected, teams, strict=True), start=1)

@@ -5,14 +5,16 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from draw.algorithm import Selection
 from draw.db import messaging
-from draw.models import Draw, DrawSelection
+from draw.models import Draw
 from shared.messaging import emit
 
 SOURCE = "/ssj/draw"
 DRAW_COMMITTED = "ssj.draw.committed"
 DRAW_EXECUTED = "ssj.draw.executed"
-PRODUCES = [DRAW_COMMITTED, DRAW_EXECUTED]
+DRAW_VOIDED = "ssj.draw.voided"
+PRODUCES = [DRAW_COMMITTED, DRAW_EXECUTED, DRAW_VOIDED]
 
 
 def _plan(draw: Draw) -> dict[str, Any]:
@@ -24,6 +26,13 @@ def _plan(draw: Draw) -> dict[str, Any]:
         "period": draw.period,
         "due_date": draw.due_date.isoformat() if draw.due_date else None,
         "team_size": draw.team_size,
+        "jurisdiction": draw.jurisdiction,
+        # Inspection makes joint tasks (联合抽查) and online patrols (网上巡查) from these two.
+        "check_type": draw.check_type,
+        "joint_departments": draw.joint_departments or [],
+        "plan_item_id": draw.plan_item_id,
+        "rule_code": draw.rule_code,
+        "risk_policy": draw.risk_policy,
     }
 
 
@@ -42,25 +51,25 @@ async def draw_committed(session: AsyncSession, draw: Draw) -> None:
     await emit(session, messaging, type=DRAW_COMMITTED, source=SOURCE, key=draw.id, subject=draw.id, data=data)
 
 
-def entity_snapshot(sector: str, row: Any) -> dict[str, Any]:
+def entity_snapshot(sector: str, row: Mapping[str, Any]) -> dict[str, Any]:
     """The registry row as frozen at commit: inspection works from it, not from a later edit."""
     return {
-        "id": row.entity_id,
-        "name": row.name,
-        "credit_code": row.credit_code,
-        "sector": sector,
-        "subtype": row.subtype,
-        "division_code": row.division_code,
-        "grade": row.grade,
-        "flags": row.flags,
+        "id": row["id"],
+        "name": row["name"],
+        "credit_code": row["credit_code"],
+        "sector": row.get("sector") or sector,
+        "subtype": row["subtype"],
+        "division_code": row["division_code"],
+        "grade": row.get("grade"),
+        "flags": row.get("flags") or {},
     }
 
 
 async def draw_executed(
     session: AsyncSession,
     draw: Draw,
-    selections: Sequence[DrawSelection],
-    snapshots: Mapping[str, Any],
+    selections: Sequence[Selection],
+    snapshots: Mapping[str, Mapping[str, Any]],
 ) -> None:
     assert draw.executed_at is not None
     data = _plan(draw) | {
@@ -78,3 +87,18 @@ async def draw_executed(
         ],
     }
     await emit(session, messaging, type=DRAW_EXECUTED, source=SOURCE, key=draw.id, subject=draw.id, data=data)
+
+
+async def draw_voided(session: AsyncSession, draw: Draw) -> None:
+    """Published so inspection can cancel the tasks of an executed draw, and anyone can see why."""
+    assert draw.voided_at is not None
+    data = _plan(draw) | {
+        "status_before": "executed" if draw.seed else "committed",
+        "reason": draw.void_reason,
+        "requested_by": draw.void_requested_by,
+        "approved_by": draw.voided_by,
+        "voided_at": draw.voided_at.isoformat(),
+        "replacement_draw_id": draw.replaced_by,
+        "record_url": draw.record_url,
+    }
+    await emit(session, messaging, type=DRAW_VOIDED, source=SOURCE, key=draw.id, subject=draw.id, data=data)

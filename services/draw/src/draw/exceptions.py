@@ -1,6 +1,6 @@
 """Domain errors of the draw service, each carrying its HTTP status and stable problem type."""
 
-from shared.problems import Conflict, NotFound, ProblemError
+from shared.problems import Conflict, InvalidField, NotFound, ProblemError
 
 
 class DrawNotFound(NotFound):
@@ -49,3 +49,49 @@ class NoInspectorLeft(ProblemError):
             detail,
             errors=[{"field": "entity_id", "message": f"{entity_id}: no eligible inspector"}],
         )
+
+
+class DrawVoided(Conflict):
+    """A voided draw never runs; its replacement does."""
+
+    def __init__(self, draw_id: str, replacement: str | None) -> None:
+        instead = f"; execute its replacement {replacement}" if replacement else ""
+        super().__init__("draw-voided", f"draw {draw_id} was voided and cannot be executed{instead}")
+
+
+class VoidConflict(Conflict):
+    """A void request that the draw's state does not allow (already voided, already requested, none yet)."""
+
+    def __init__(self, detail: str) -> None:
+        super().__init__("void-conflict", detail)
+
+
+class SecondPersonRequired(ProblemError):
+    """§4: a void needs a reason and a second person's approval; one caller cannot do both."""
+
+    def __init__(self, draw_id: str, caller: str) -> None:
+        super().__init__(
+            403,
+            "second-person-required",
+            "A second person must approve the void",
+            f"{caller!r} requested the void of {draw_id}; another caller with scope draw:void must approve it",
+        )
+
+
+class UnknownRule(ProblemError):
+    def __init__(self, field: str, code: str, known: list[str]) -> None:
+        super().__init__(
+            422,
+            "unknown-rule",
+            "Unknown rule",
+            f"{field}: no rule {code!r} in the rule table (rules: {', '.join(known)})",
+            field=field,
+            errors=[{"field": field, "message": f"no rule {code!r}"}],
+        )
+
+
+class EmptyPool(InvalidField):
+    """No active entity matches the plan: nothing to draw (for a rule's county, nothing to check)."""
+
+    def __init__(self, sector: str) -> None:
+        super().__init__("sector", f"no active {sector} entity matches the filters: the pool is empty")

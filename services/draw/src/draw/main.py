@@ -4,10 +4,13 @@ from contextlib import asynccontextmanager
 import httpx
 from fastapi import FastAPI
 
+from draw import audit_routes, compliance_routes, plan_routes
 from draw.clients import RegistryClient
 from draw.config import Settings
 from draw.db import idempotency
 from draw.router import router
+from draw.signing import load_signer
+from draw.substitutes import router as substitutes_router
 from shared.app import create_service_app
 
 
@@ -19,6 +22,12 @@ def create_app(
 
     @asynccontextmanager
     async def registry_client(app: FastAPI) -> AsyncIterator[None]:
+        app.state.rules = settings.rule_table()
+        app.state.signer = load_signer(
+            settings.audit_signing_key.get_secret_value() or None,
+            settings.audit_signing_key_file,
+            settings.audit_log_origin,
+        )
         headers = {"Authorization": f"Bearer {settings.registry_token.get_secret_value()}"}
         async with httpx.AsyncClient(
             base_url=settings.registry_url,
@@ -26,7 +35,7 @@ def create_app(
             transport=registry_transport,
             timeout=settings.registry_timeout_seconds,
         ) as http:
-            app.state.registry = RegistryClient(http)
+            app.state.registry = RegistryClient(http, bulk_export=settings.registry_bulk_export)
             yield
 
     return create_service_app(
@@ -35,9 +44,17 @@ def create_app(
         description=(
             "Verifiable double-random draws: commit freezes the target and inspector pools and publishes "
             "a commitment; execution with public entropy runs ssj-draw-v1; the record lets anyone "
-            "recompute the result."
+            "recompute the result. Plans turn the seed's frequency rules into draws; every commit, "
+            "execution and void is in a signed RFC 9162 audit log; compliance reports each unit's record."
         ),
-        routers=[router],
+        routers=[
+            router,
+            plan_routes.router,
+            plan_routes.public,
+            compliance_routes.router,
+            audit_routes.router,
+            substitutes_router,
+        ],
         idempotency=idempotency,
         lifespan_extra=registry_client,
     )
