@@ -91,9 +91,14 @@ def rfc3797_select(pool_size: int, count: int, sources: tuple[str, ...]) -> None
 
 
 def _register_subgroups() -> None:
+    """Operator command groups, each in its own module (imported here, after `cli` exists)."""
+    from ssj_cli.audit import audit
     from ssj_cli.dev import dev
+    from ssj_cli.draws import draw, plan
+    from ssj_cli.registry import registry
 
-    cli.add_command(dev)
+    for group in (registry, plan, draw, audit, dev):
+        cli.add_command(group)
 
 
 _register_subgroups()

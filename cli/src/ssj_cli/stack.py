@@ -23,6 +23,7 @@ ALL_SCOPES = [
     "registry:write",
     "draw:commit",
     "draw:execute",
+    "draw:read",
     "draw:void",
     "inspection:read",
     "inspection:record",
