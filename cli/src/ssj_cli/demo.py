@@ -54,18 +54,22 @@ def entities(per_sector: int = 30, seed: int = 7) -> list[dict[str, Any]]:
     return rows
 
 
-def inspectors(per_unit: int = 6) -> list[dict[str, Any]]:
+def inspectors(per_district: int = 2) -> list[dict[str, Any]]:
+    """Every unit staffed in every county and district, plus city-level officers (210400): county
+    plans draw teams of two inside each jurisdiction, city plans from the city's own officers."""
     rows = []
     for u, unit in enumerate(UNITS):
-        for i in range(per_unit):
-            rows.append(
-                {
-                    "id": f"INS-{u + 1}{i + 1:02d}",
-                    "name": f"{SURNAMES[(u * per_unit + i) % len(SURNAMES)]}警官{u + 1}{i + 1:02d}",
-                    "unit": unit,
-                    "jurisdiction": DISTRICTS[i % len(DISTRICTS)],
-                    "qualification_expires_date": "2029-12-31",
-                    "conflicts": ["ENT-0001"] if (u, i) == (1, 0) else [],
-                }
-            )
+        for division in [*DISTRICTS, "210400"]:
+            for i in range(per_district):
+                n = len(rows)
+                rows.append(
+                    {
+                        "id": f"INS-{u + 1}-{division[-2:]}-{i + 1}",
+                        "unit": unit,
+                        "jurisdiction": division,
+                        "name": f"{SURNAMES[n % len(SURNAMES)]}警官{u + 1}{division[-2:]}{i + 1}",
+                        "qualification_expires_date": "2029-12-31",
+                        "conflicts": ["ENT-0001"] if n == 0 else [],
+                    }
+                )
     return rows

@@ -15,11 +15,13 @@ import httpx
 import uvicorn
 from cryptography.fernet import Fernet
 
+from registry.fakes.serve import DEMO_FAULTS, sources_setting, start_all
 from ssj_cli import demo
 from ssj_cli.receiver import create_receiver
 from ssj_cli.stack import SERVICES, Stack, StackConfig
 
 RECEIVER_PORT = 8009
+FAKE_SOURCES_PORT = 8101  # the six fake source systems take 8101-8106
 DEPARTMENTS = ("market_regulation", "culture_enforcement", "government")
 
 
@@ -117,7 +119,8 @@ def dev() -> None:
 def up(var_dir: Path) -> None:
     """Migrate, start the five APIs and workers on SQLite + the embedded log, load demo data."""
     config = embedded_config(var_dir.resolve())
-    busy = [p for p in [*config.ports.values(), RECEIVER_PORT] if not _port_free(p)]
+    fake_ports = list(range(FAKE_SOURCES_PORT, FAKE_SOURCES_PORT + 6))
+    busy = [p for p in [*config.ports.values(), RECEIVER_PORT, *fake_ports] if not _port_free(p)]
     if busy:
         raise click.ClickException(f"ports already in use: {busy} (is another `make run` up?)")
     config.write_callers()
@@ -126,6 +129,9 @@ def up(var_dir: Path) -> None:
     stack.migrate()
     dept_secrets = {d: _read_or_create(config.var_dir / f"webhook-{d}.secret", new_webhook_secret) for d in DEPARTMENTS}
     start_receiver(dept_secrets, RECEIVER_PORT)
+    click.echo("starting the fake provincial and city source systems the registry syncs from …")
+    sources = start_all(FAKE_SOURCES_PORT, faults=DEMO_FAULTS)
+    config.extra_env["registry"] = {"REGISTRY_SOURCES": sources_setting(sources)}
     # Background jobs of a non-interactive shell ignore SIGINT: make SIGTERM stop us cleanly too.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     try:
@@ -146,6 +152,7 @@ def _banner(config: StackConfig, executed: dict[str, Any]) -> None:
     for name in SERVICES:
         click.echo(f"  {name:<11} {config.url(name)}/docs")
     click.echo(f"  receiver    http://127.0.0.1:{RECEIVER_PORT}/received  (department webhooks)")
+    click.echo(f"  sources     http://127.0.0.1:{FAKE_SOURCES_PORT}-{FAKE_SOURCES_PORT + 5}  (fake source systems)")
     click.echo(f"\n  demo draw   {config.url('draw')}/v1/draws/{executed['id']}/record")
     click.echo(f"  token       {config.var_dir / 'dev-token'}  (all scopes; use Authorize in /docs)")
     click.echo(f"  logs        {config.var_dir / 'logs'}/\n\nCtrl-C stops everything.")
