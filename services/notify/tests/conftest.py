@@ -45,7 +45,7 @@ async def committed(engine):  # type: ignore[no-untyped-def]
     everything but the seeded departments and rules is deleted afterwards."""
     yield make_sessionmaker(engine)
     async with engine.begin() as conn:
-        for table in ("delivery_attempts", "deliveries", "subscriptions", "outbox", "inbox"):
+        for table in ("delivery_attempts", "deliveries", "notifications", "subscriptions", "outbox", "inbox"):
             await conn.execute(text(f"DELETE FROM {table}"))
 
 
@@ -71,6 +71,13 @@ def box(settings: Settings) -> SecretBox:
 @pytest.fixture
 async def client(settings: Settings, sessionmaker) -> AsyncIterator[httpx.AsyncClient]:  # type: ignore[no-untyped-def]
     async with app_client(create_app(settings), sessionmaker) as client:
+        yield client
+
+
+@pytest.fixture
+async def live_client(settings: Settings, committed) -> AsyncIterator[httpx.AsyncClient]:  # type: ignore[no-untyped-def]
+    """The API committing for real (its own engine), for tests where the delivery job must see its changes."""
+    async with app_client(create_app(settings)) as client:
         yield client
 
 

@@ -48,13 +48,51 @@ def inspection_completed(
         "completed_at": "2026-11-26T08:00:00+00:00",
         "completed_by": "county-bureau",
     } | (overrides or {})
+    return _event("ssj.inspection.completed", payload)
+
+
+def joint_check(sector: str = "fire_safety", outcome: str = "penalty_fine", *departments: str) -> Event:
+    joint = {"check_type": "joint", "joint_departments": list(departments)}
+    return inspection_completed(sector, outcome, overrides=joint)
+
+
+def follow_up(event_type: str, sector: str = "internet_cafe", **data: Any) -> Event:
+    """An inspection follow-up event (docs/events.md): inspection_id, entity, at, and its own fields."""
+    n = next(_serial)
+    entity = {
+        "id": f"ENT-{n}",
+        "name": f"主体{n}",
+        "credit_code": "91210400MA0XXXXXX0",
+        "sector": sector,
+        "subtype": "cafe",
+        "division_code": "210402",
+    }
+    return _event(event_type, {"inspection_id": f"i-{n}", "entity": entity, "at": "2026-11-26T08:00:00+00:00"} | data)
+
+
+def blacklisted(sector: str = "internet_cafe") -> Event:
+    person = {"name": "张三", "id_number": "210402199001011234", "role": "网吧业主"}
+    return follow_up(
+        "ssj.inspection.blacklisted",
+        sector,
+        until="2029-11-26",
+        restrictions=["internet_access", "industry_ban"],
+        persons=[person],
+    )
+
+
+def listed_supervision_reported(sector: str = "fire_safety") -> Event:
+    return follow_up("ssj.inspection.listed_supervision_reported", sector, hazard="疏散通道堵塞、自动喷水灭火系统瘫痪")
+
+
+def _event(event_type: str, data: dict[str, Any]) -> Event:
     return Event(
         id=str(uuid.uuid4()),
-        type="ssj.inspection.completed",
+        type=event_type,
         source="/ssj/inspection",
-        subject=f"i-{n}",
+        subject=data["inspection_id"],
         time=datetime.now(UTC),
-        data=payload,
+        data=data,
     )
 
 

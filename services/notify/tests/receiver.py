@@ -1,5 +1,6 @@
 """A real webhook receiver on a real socket: verifies Standard Webhooks signatures and plays a
-script of replies per endpoint (status, delay, headers), recording what arrived."""
+script of replies per endpoint (status, delay, headers), recording what arrived. Like a
+department's receiver, it processes each webhook-id once and counts the duplicates it drops."""
 
 import asyncio
 import json
@@ -31,6 +32,8 @@ class Received:
     body: dict[str, Any]
     at: float
     user_agent: str | None
+    raw: bytes = b""
+    headers: dict[str, str] = field(default_factory=dict)
 
 
 class Receiver:
@@ -44,6 +47,10 @@ class Receiver:
         self.secrets: dict[str, str] = {}
         self.scripts: dict[str, list[Reply]] = {}
         self.received: list[Received] = []
+        self.processed: dict[str, Received] = {}  # by webhook-id: what the department acted on
+        self.duplicates = 0
+        self.in_flight: dict[str, int] = {}  # by endpoint: requests being answered right now
+        self.most_in_flight: dict[str, int] = {}
 
     def endpoint(self, name: str, *replies: Reply) -> str:
         """The URL of endpoint `name`, which answers `replies` in order, then 200 forever."""
@@ -60,21 +67,32 @@ class Receiver:
             verified = True
         except (KeyError, WebhookVerificationError):
             verified = False
-        self.received.append(
-            Received(
-                name,
-                request.headers.get("webhook-id"),
-                verified,
-                json.loads(body),
-                time.monotonic(),
-                request.headers.get("user-agent"),
-            )
+        got = Received(
+            name,
+            request.headers.get("webhook-id"),
+            verified,
+            json.loads(body),
+            time.monotonic(),
+            request.headers.get("user-agent"),
+            body,
+            dict(request.headers),
         )
+        self.received.append(got)
         script = self.scripts.get(name) or []
         reply = script.pop(0) if script else Reply()
         if not verified:
             return Response(status_code=401)
-        await asyncio.sleep(reply.delay)
+        if reply.status < 300:  # acted on before answering: a reply lost on the way makes a duplicate
+            if got.webhook_id in self.processed:
+                self.duplicates += 1
+            else:
+                self.processed[got.webhook_id or ""] = got
+        self.in_flight[name] = self.in_flight.get(name, 0) + 1
+        self.most_in_flight[name] = max(self.most_in_flight.get(name, 0), self.in_flight[name])
+        try:
+            await asyncio.sleep(reply.delay)
+        finally:
+            self.in_flight[name] -= 1
         return Response(status_code=reply.status, headers=reply.headers)
 
 

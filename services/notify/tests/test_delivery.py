@@ -1,93 +1,28 @@
-"""The delivery worker against a real HTTP receiver on 127.0.0.1 that verifies every signature."""
+"""The delivery job against a real HTTP receiver on 127.0.0.1 that verifies every signature."""
 
 import asyncio
-import json
 import time
-import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import AsyncExitStack, asynccontextmanager
+from datetime import UTC, datetime
 
-import httpx
 import pytest
-from sqlalchemy import select
+from sqlalchemy import update
 
-from notify import service
+from notify import attempts, enqueue, service
+from notify.attempts import Result
 from notify.consumers import HANDLERS
 from notify.db import messaging
-from notify.delivery import DeliveryDeps, deliver_forever, delivery_deps
-from notify.models import Delivery, DeliveryAttempt, Subscription
-from notify.secretbox import SecretBox
+from notify.delivery import UNFINISHED, claim_due, deliver_forever, delivery_deps
+from notify.models import Delivery, Subscription
 from shared.db import make_engine, make_sessionmaker
 from shared.messaging import handle_once
 from shared.migrations import upgrade
 
 from .conftest import SERVICE_DIR
-from .factories import inspection_completed, subscription
+from .delivering import dead_letters, hooked, hooked_delivery, load, settled, until, workers
+from .factories import inspection_completed
 from .receiver import Reply
 
 pytestmark = pytest.mark.integration
-
-
-@asynccontextmanager
-async def workers(committed, settings, *agents: str) -> AsyncIterator[None]:
-    """Delivery jobs running in the background: one built by delivery_deps, or one per user agent."""
-    stop = asyncio.Event()
-    async with AsyncExitStack() as stack:
-        if agents:
-            box = SecretBox(settings.secret_key)
-            clients = [await stack.enter_async_context(httpx.AsyncClient(headers={"user-agent": a})) for a in agents]
-            all_deps = [DeliveryDeps(client, box) for client in clients]
-        else:
-            all_deps = [await stack.enter_async_context(delivery_deps(settings))]
-        tasks = [asyncio.create_task(deliver_forever(committed, deps, settings, stop)) for deps in all_deps]
-        try:
-            yield
-        finally:
-            stop.set()
-            await asyncio.gather(*tasks)
-
-
-async def until(check: Callable[[], Awaitable[bool]], timeout: float = 5.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not await check():
-        assert time.monotonic() < deadline, "condition not reached in time"
-        await asyncio.sleep(0.02)
-
-
-async def load(committed, delivery_id: str) -> tuple[Delivery, list[DeliveryAttempt]]:
-    async with committed() as s:
-        delivery = await s.get(Delivery, delivery_id)
-        log = await service.attempt_log(s, delivery=delivery)
-        return delivery, log
-
-
-def settled(committed, delivery_id: str) -> Callable[[], Awaitable[bool]]:
-    async def check() -> bool:
-        return (await load(committed, delivery_id))[0].status != "pending"
-
-    return check
-
-
-async def hooked_delivery(committed, box, receiver, *replies: Reply, events: int = 1) -> tuple[Subscription, list[str]]:
-    """A market-regulation subscription on a fresh receiver endpoint, and the deliveries of `events` results."""
-    name = uuid.uuid4().hex[:8]
-    sub, secret = await subscription(
-        committed, box, department="market_regulation", url=receiver.endpoint(name, *replies)
-    )
-    receiver.secrets[name] = secret
-    for _ in range(events):
-        await handle_once(committed, messaging, "notify", HANDLERS, inspection_completed("entertainment"), None)
-    async with committed() as s:
-        ids = list(await s.scalars(select(Delivery.id).where(Delivery.subscription_id == sub.id)))
-    assert len(ids) == events
-    return sub, ids
-
-
-async def dead_letters(committed) -> list[dict]:
-    async with committed() as s:
-        rows = (await s.execute(select(messaging.outbox))).all()
-    assert {r.type for r in rows} <= {"ssj.notify.delivery.dead_lettered"}
-    return [json.loads(r.data) | {"_key": r.key} for r in rows]
 
 
 async def test_success_is_signed_and_carries_the_cloudevent(committed, box, settings, receiver):
@@ -167,16 +102,21 @@ async def test_exhausted_schedule_is_dead_lettered_once_and_manual_retry_starts_
         {
             "delivery_id": delivery_id,
             "department": "market_regulation",
+            "subscription_id": delivery.subscription_id,
             "event_id": delivery.event_id,
+            "event_type": "ssj.inspection.completed",
+            "rule_id": "R1",
+            "rule_version": 1,
             "attempts": 3,
             "last_status": 500,
+            "last_error": None,
             "_key": delivery_id,
         }
     ]
 
     receiver.scripts[receiver.received[0].endpoint] = [Reply(500), Reply(500)]
     async with committed() as s, s.begin():
-        await service.retry_delivery(s, delivery=await s.get(Delivery, delivery_id))
+        await enqueue.retry_delivery(s, delivery=await s.get(Delivery, delivery_id))
     async with workers(committed, settings):
         await until(settled(committed, delivery_id))
     delivery, log = await load(committed, delivery_id)
@@ -197,23 +137,37 @@ async def test_paused_subscription_holds_its_deliveries_until_enabled(committed,
     assert [r.webhook_id for r in receiver.received] == [delivery_id]
 
 
-async def test_two_workers_never_send_one_delivery_twice(committed, box, settings, receiver):
-    settings = settings.model_copy(update={"delivery_batch": 4})
-    _, ids = await hooked_delivery(committed, box, receiver, *[Reply(delay=0.05)] * 60, events=30)
+async def test_a_worker_keeps_its_concurrency_limit_and_slow_replies_overlap(committed, box, settings, receiver):
+    settings = settings.model_copy(update={"delivery_concurrency": 3, "delivery_timeout_seconds": 2.0})
+    sub, ids = await hooked_delivery(committed, box, receiver, *[Reply(delay=0.3)] * 9, events=9)
+    started = time.monotonic()
+    async with workers(committed, settings):
+        await until(settled(committed, *ids))
+    elapsed = time.monotonic() - started
+    name = receiver.received[0].endpoint
+    assert receiver.most_in_flight[name] == 3 and sorted(receiver.processed) == sorted(ids)
+    assert elapsed >= 0.85  # three rounds of three at 0.3 s: never more than three at once
 
-    async def all_delivered() -> bool:
-        async with committed() as s:
-            statuses = list(await s.scalars(select(Delivery.status).where(Delivery.id.in_(ids))))
-        return statuses == ["delivered"] * len(ids)
 
-    async with workers(committed, settings, "worker-a", "worker-b"):
-        await until(all_delivered, timeout=15)
-    sent = [r.webhook_id for r in receiver.received]
-    assert sorted(sent) == sorted(ids)  # every delivery exactly once
-    assert all(r.verified for r in receiver.received)
-    assert {r.user_agent for r in receiver.received} == {"worker-a", "worker-b"}  # both really worked
-    async with committed() as s:
-        assert set(await s.scalars(select(Delivery.attempts).where(Delivery.id.in_(ids)))) == {1}
+async def test_queued_deliveries_wake_the_job_without_waiting_for_the_poll(committed, box, settings, receiver):
+    settings = settings.model_copy(update={"delivery_poll_seconds": 30.0})
+    sub, name, _ = await hooked(committed, box, receiver)
+    stop = asyncio.Event()
+    async with delivery_deps(settings) as deps:
+        job = asyncio.create_task(deliver_forever(committed, deps, settings, stop))
+        await asyncio.sleep(0.2)  # the job has looked once, found nothing, and sleeps for 30 s
+        event = inspection_completed("security_service")
+        assert await handle_once(committed, messaging, "notify", HANDLERS, event, deps)
+        started = time.monotonic()
+        await until(lambda: _arrived(receiver, name), timeout=10)
+        woke_after = time.monotonic() - started
+        stop.set()
+        await job
+    assert woke_after < 5.0 and receiver.at(name)[0].body["id"] == event.id  # the poll would take 30 s
+
+
+async def _arrived(receiver, name: str) -> bool:
+    return bool(receiver.at(name))
 
 
 async def test_embedded_sqlite_default_delivers_and_retries(box, settings, receiver, tmp_path):
@@ -231,3 +185,35 @@ async def test_embedded_sqlite_default_delivers_and_retries(box, settings, recei
         await engine.dispose()
     assert delivery.status == "delivered" and [a.status_code for a in log] == [503, 200]
     assert [r.webhook_id for r in receiver.received] == [delivery_id, delivery_id]
+
+
+async def _claim_all(committed, settings, box) -> list:
+    async with delivery_deps(settings) as deps:
+        return await claim_due(committed, settings, deps, 10)
+
+
+async def test_a_result_that_comes_back_after_its_lease_only_logs(committed, box, settings, receiver):
+    _, [delivery_id] = await hooked_delivery(committed, box, receiver)
+    [first] = await _claim_all(committed, settings, box)
+    async with committed() as s, s.begin():  # the lease runs out; another worker claims it again
+        await s.execute(update(Delivery).where(Delivery.id == delivery_id).values(next_attempt_at=datetime.now(UTC)))
+    [second] = await _claim_all(committed, settings, box)
+    late = Result(datetime.now(UTC), 200, None, None, 12)
+    await attempts.record(committed, [attempts.outcome(first, late, settings)])
+    delivery, log = await load(committed, delivery_id)
+    assert (first.attempt, second.attempt) == (1, 2) and first.delivery_id == second.delivery_id
+    assert delivery.status == "pending" and delivery.attempts == 2 and delivery.last_status is None
+    assert [(a.attempt, a.status_code, a.error) for a in log] == [(1, 200, None), (2, None, UNFINISHED)]
+
+
+async def test_results_written_together_each_take_their_own_course(committed, box, settings, receiver):
+    _, ids = await hooked_delivery(committed, box, receiver, events=3)
+    claims = sorted(await _claim_all(committed, settings, box), key=lambda c: ids.index(c.delivery_id))
+    now = datetime.now(UTC)
+    results = [Result(now, 204, None, None, 5), Result(now, 503, None, None, 5), Result(now, 410, None, None, 5)]
+    await attempts.record(committed, [attempts.outcome(c, r, settings) for c, r in zip(claims, results, strict=True)])
+    states = [(d.status, d.last_status) for d in [(await load(committed, i))[0] for i in ids]]
+    assert states == [("delivered", 204), ("pending", 503), ("dead", 410)]
+    async with committed() as s:
+        assert (await s.get(Subscription, (await load(committed, ids[0]))[0].subscription_id)).enabled is False
+    assert [d["delivery_id"] for d in await dead_letters(committed)] == [ids[2]]

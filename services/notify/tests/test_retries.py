@@ -82,7 +82,16 @@ def test_unpadded_base64_secrets_are_accepted():
 
 def test_signed_headers_verify_with_standard_webhooks():
     secret, body = new_secret(), encode_body({"id": "e-1", "data": {"名称": "网吧"}})
-    headers = signed_headers(secret, "msg-1", body, datetime.now(UTC))
+    headers = signed_headers([secret], "msg-1", body, datetime.now(UTC))
     assert Webhook(secret).verify(body.encode(), headers) == {"id": "e-1", "data": {"名称": "网吧"}}
     with pytest.raises(Exception, match="signature"):
         Webhook(new_secret()).verify(body.encode(), headers)
+
+
+def test_two_secrets_make_two_signatures_either_verifies():
+    new, old, other, body = new_secret(), new_secret(), new_secret(), encode_body({"id": "e-2"})
+    headers = signed_headers([new, old], "msg-2", body, datetime.now(UTC))
+    assert [s.split(",")[0] for s in headers["webhook-signature"].split(" ")] == ["v1", "v1"]
+    assert Webhook(new).verify(body, headers) == Webhook(old).verify(body, headers) == {"id": "e-2"}
+    with pytest.raises(Exception, match="signature"):
+        Webhook(other).verify(body, headers)

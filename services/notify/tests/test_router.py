@@ -3,6 +3,7 @@ from sqlalchemy import func, select
 
 from notify.consumers import HANDLERS
 from notify.db import messaging
+from notify.events import SUBSCRIBABLE
 from notify.main import create_app
 from notify.models import Delivery, Subscription
 from notify.webhooks import new_secret, secret_problem
@@ -21,20 +22,17 @@ async def count(sessionmaker, model) -> int:
         return await s.scalar(select(func.count()).select_from(model))
 
 
-async def test_seeded_departments_and_rules(client):
+async def test_seeded_departments(client):
     departments = (await client.get("/v1/departments", headers=A)).json()["items"]
     assert {d["code"]: d["name_zh"] for d in departments} == {
         "culture_enforcement": "文化市场综合执法部门",
+        "education": "教育行政部门",
         "government": "人民政府(挂牌督办)",
+        "health": "卫生(医疗)主管部门",
         "market_regulation": "市场监督管理部门(工商)",
+        "quality": "质量技术监督部门(质监)",
+        "work_safety": "安全生产监督管理部门(安监)",
     }
-    rules = (await client.get("/v1/routing-rules", headers=A)).json()["items"]
-    assert [(r["id"], r["sectors"], r["outcomes"], r["departments"]) for r in rules] == [
-        ("R1", ["entertainment", "special_trade"], None, ["market_regulation", "culture_enforcement"]),
-        ("R2", ["security_service"], None, ["market_regulation"]),
-        ("R3", ["internet_cafe"], ["blacklisted"], ["market_regulation", "culture_enforcement"]),
-        ("R4", None, ["listed_supervision"], ["government"]),
-    ]
 
 
 async def test_add_department_then_duplicate_conflicts(client):
@@ -50,8 +48,9 @@ async def test_generated_secret_is_shown_once_and_stored_encrypted(client, sessi
     r = await client.post("/v1/subscriptions", json=subscription_in(), headers=A)
     assert r.status_code == 201
     created = r.json()
+    assert r.headers["cache-control"] == "no-store"
     secret = created["secret"]
-    assert secret_problem(secret) is None and created["event_types"] == ["ssj.inspection.completed"]
+    assert secret_problem(secret) is None and created["event_types"] == list(SUBSCRIBABLE)
     async with sessionmaker() as s:
         stored = await s.get(Subscription, created["id"])
     assert secret not in stored.secret_encrypted and box.open(stored.secret_encrypted) == secret
@@ -81,6 +80,7 @@ async def test_supplied_secret_is_kept_and_not_echoed(client, sessionmaker, box)
         ({"url": "https://"}, "url"),
         ({"department": "police"}, "department"),
         ({"event_types": ["ssj.draw.executed"]}, "event_types[0]"),
+        ({"event_types": ["ssj.inspection.completed", "ssj.inspection.sanctioned"]}, "event_types[1]"),
         ({"event_types": []}, "event_types"),
         ({"enabled": False}, "enabled"),
     ],
@@ -110,12 +110,38 @@ async def test_pause_and_resume_a_subscription(client):
     assert r.json()["enabled"] is True and r.json()["disabled_reason"] is None
 
 
-@pytest.mark.parametrize(("body", "status", "field"), [({}, 422, "enabled"), ({"enabled": "maybe"}, 422, "enabled")])
-async def test_bad_patch_changes_nothing(client, body, status, field):
+async def test_change_url_and_event_types(client):
+    sub = (await client.post("/v1/subscriptions", json=subscription_in(), headers=A)).json()
+    body = {"url": "https://amr-new.example.gov.cn/ssj", "event_types": ["ssj.inspection.blacklisted"]}
+    r = await client.patch(f"/v1/subscriptions/{sub['id']}", json=body, headers=A)
+    assert r.status_code == 200 and {k: r.json()[k] for k in body} == body and r.json()["enabled"] is True
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({}, "body"),
+        ({"enabled": "maybe"}, "enabled"),
+        ({"enabled": None}, "enabled"),
+        ({"url": "ftp://x.example/"}, "url"),
+        ({"event_types": []}, "event_types"),
+        ({"event_types": ["ssj.draw.executed"]}, "event_types[0]"),
+        ({"secret": "whsec_x"}, "secret"),
+    ],
+)
+async def test_bad_patch_changes_nothing(client, body, field):
     sub = (await client.post("/v1/subscriptions", json=subscription_in(), headers=A)).json()
     r = await client.patch(f"/v1/subscriptions/{sub['id']}", json=body, headers=A)
-    assert r.status_code == status and r.json()["field"] == field
-    assert (await client.get("/v1/subscriptions", headers=A)).json()["items"][0]["enabled"] is True
+    assert r.status_code == 422 and r.json()["field"] == field
+    [after] = (await client.get("/v1/subscriptions", headers=A)).json()["items"]
+    assert after == {k: v for k, v in sub.items() if k != "secret"}
+
+
+async def test_moving_onto_another_enabled_subscriptions_url_conflicts(client):
+    first = (await client.post("/v1/subscriptions", json=subscription_in(), headers=A)).json()
+    second = (await client.post("/v1/subscriptions", json=subscription_in(), headers=A)).json()
+    r = await client.patch(f"/v1/subscriptions/{second['id']}", json={"url": first["url"]}, headers=A)
+    assert r.status_code == 409 and r.json()["field"] == "url"
 
 
 async def test_unknown_subscription_is_404(client):
@@ -179,7 +205,12 @@ ROUTES = [
     ("POST", "/v1/subscriptions"),
     ("GET", "/v1/subscriptions"),
     ("PATCH", "/v1/subscriptions/x"),
+    ("POST", "/v1/subscriptions/x/rotate-secret"),
+    ("POST", "/v1/subscriptions/x/replay"),
     ("GET", "/v1/routing-rules"),
+    ("POST", "/v1/routing-rules"),
+    ("PUT", "/v1/routing-rules/x"),
+    ("GET", "/v1/routing-rules/x/versions"),
     ("GET", "/v1/deliveries"),
     ("GET", "/v1/deliveries/x"),
     ("POST", "/v1/deliveries/x/retry"),

@@ -15,7 +15,10 @@ class Settings(ServiceSettings):
     delivery_timeout_seconds: float = Field(10.0, gt=0)
     # Delay before attempt 1, 2, …: its length is the number of attempts before a delivery is dead.
     retry_schedule_seconds: list[float] = Field(default_factory=lambda: list(DEFAULT_SCHEDULE), min_length=1)
+    # Most deliveries claimed in one statement.
     delivery_batch: int = Field(50, ge=1)
+    # Most requests one worker has open at once (a slow receiver holds a slot, not the worker).
+    delivery_concurrency: int = Field(50, ge=1)
     delivery_poll_seconds: float = Field(1.0, gt=0)
     # A claimed delivery is hidden from other workers for the send timeout plus this margin.
     delivery_lease_margin_seconds: float = Field(30.0, ge=0)

@@ -2,11 +2,15 @@ from datetime import datetime
 from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
 
-from notify import events, webhooks
+from notify import events, routing, webhooks
 
 DeliveryStatus = Literal["pending", "delivered", "dead"]
+Sector = Literal[routing.SECTORS]  # type: ignore[valid-type]
+Outcome = Literal[routing.OUTCOMES]  # type: ignore[valid-type]
+CheckType = Literal[routing.CHECK_TYPES]  # type: ignore[valid-type]
+MAX_OVERLAP_SECONDS = 7 * 86_400
 
 
 def _check(problem_of):  # type: ignore[no-untyped-def]
@@ -30,7 +34,7 @@ def _url_problem(url: str) -> str | None:
 
 def _event_type_problem(event_type: str) -> str | None:
     if event_type not in events.SUBSCRIBABLE:
-        return f"not a subscribable event type ({', '.join(events.SUBSCRIBABLE)})"
+        return f"not a routed event type ({', '.join(events.SUBSCRIBABLE)})"
     return None
 
 
@@ -41,23 +45,18 @@ WebhookSecret = Annotated[
     Field(description='Standard Webhooks secret: "whsec_" + base64 of 24–64 random bytes'),
 ]
 EventType = Annotated[str, _check(_event_type_problem)]
+DepartmentCode = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{1,39}$")]
 
 
 class DepartmentCreate(BaseModel):
     model_config = ConfigDict(
         extra="forbid",
         json_schema_extra={
-            "examples": [
-                {
-                    "code": "emergency_management",
-                    "name_zh": "应急管理部门",
-                    "name_en": "Emergency management",
-                }
-            ]
+            "examples": [{"code": "emergency_management", "name_zh": "应急管理部门", "name_en": "Emergency management"}]
         },
     )
 
-    code: str = Field(pattern=r"^[a-z][a-z0-9_]{1,39}$")
+    code: DepartmentCode
     name_zh: str = Field(min_length=1, max_length=100)
     name_en: str = Field(min_length=1, max_length=100)
 
@@ -82,7 +81,7 @@ class SubscriptionCreate(BaseModel):
                 {
                     "department": "market_regulation",
                     "url": "https://amr.fushun.example.gov.cn/hooks/ssj",
-                    "event_types": ["ssj.inspection.completed"],
+                    "event_types": ["ssj.inspection.completed", "ssj.inspection.blacklisted"],
                 }
             ]
         },
@@ -91,17 +90,30 @@ class SubscriptionCreate(BaseModel):
     department: str = Field(min_length=1, max_length=40, description="Department code, see GET /v1/departments")
     url: WebhookUrl
     secret: WebhookSecret | None = Field(None, description="Omit it and notify generates one, shown once")
-    event_types: list[EventType] = Field(default_factory=lambda: [events.INSPECTION_COMPLETED], min_length=1)
+    event_types: list[EventType] = Field(
+        default_factory=lambda: list(events.SUBSCRIBABLE),
+        min_length=1,
+        description="Event types this endpoint takes; default: every type rules may route to the department",
+    )
 
 
 class SubscriptionUpdate(BaseModel):
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"enabled": False}]})
+    """Any of the fields; what is left out stays as it is."""
 
-    enabled: bool
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [{"enabled": False}, {"url": "https://amr.fushun.example.gov.cn/hooks/ssj-v2", "enabled": True}]
+        },
+    )
+
+    enabled: bool | None = None
+    url: WebhookUrl | None = None
+    event_types: list[EventType] | None = Field(None, min_length=1)
 
 
 class SubscriptionRead(BaseModel):
-    """Never carries the secret: it is encrypted at rest and shown only when generated."""
+    """Never carries a secret: secrets are encrypted at rest and shown only when generated."""
 
     model_config = ConfigDict(from_attributes=True)
 
@@ -112,6 +124,10 @@ class SubscriptionRead(BaseModel):
     enabled: bool
     disabled_reason: str | None
     created_at: datetime
+    secret_rotated_at: datetime | None
+    previous_secret_expires_at: datetime | None = Field(
+        description="Until then webhooks carry two signatures (old and new secret); null when no overlap"
+    )
 
 
 class SubscriptionCreated(SubscriptionRead):
@@ -125,16 +141,101 @@ class SubscriptionList(BaseModel):
     next_cursor: str | None = Field(description="Pass as ?cursor= for the next page; null at the end")
 
 
+class SecretRotation(BaseModel):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"overlap_seconds": 86400}, {}]})
+
+    secret: WebhookSecret | None = Field(None, description="The new secret; omit it and notify generates one")
+    overlap_seconds: int = Field(
+        86_400,
+        ge=0,
+        le=MAX_OVERLAP_SECONDS,
+        description="How long the old secret still signs too (both signatures in webhook-signature)",
+    )
+
+
+class Replay(BaseModel):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"since": "2026-11-26T00:00:00+08:00"}]})
+
+    since: AwareDatetime = Field(description="Events notify received at or after this time (with a UTC offset)")
+
+
+class ReplayResult(BaseModel):
+    requeued: int = Field(description="Delivered or dead deliveries queued again, with their original webhook-id")
+    created: int = Field(description="Events the subscription never had a delivery for, now queued (new webhook-id)")
+    already_pending: int = Field(description="Deliveries that were still queued and are left as they are")
+
+
+class RuleFields(BaseModel):
+    event_types: list[EventType] = Field(min_length=1, description="Matched event types")
+    sectors: list[Sector] | None = Field(None, min_length=1, description="Matched sectors; null: any")
+    outcomes: list[Outcome] | None = Field(
+        None, min_length=1, description="Matched outcome types (results only); null: any"
+    )
+    check_types: list[CheckType] | None = Field(None, min_length=1, description="Matched check types; null: any")
+    departments: list[DepartmentCode] = Field(default_factory=list, description="Departments always notified")
+    to_participants: bool = Field(False, description="Also notify the departments a joint check names")
+    description_zh: str = Field(min_length=1, max_length=200)
+
+
+class RuleCreate(RuleFields):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "id": "R6",
+                    "event_types": ["ssj.inspection.rectification_overdue"],
+                    "sectors": ["blasting"],
+                    "departments": ["work_safety"],
+                    "description_zh": "爆破作业单位逾期未整改，通报安监部门",
+                }
+            ]
+        },
+    )
+
+    id: str = Field(pattern=r"^[A-Za-z][A-Za-z0-9_-]{0,19}$")
+
+
+class RuleRevision(RuleFields):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "event_types": ["ssj.inspection.completed"],
+                    "sectors": ["security_service"],
+                    "departments": ["market_regulation", "culture_enforcement"],
+                    "description_zh": "保安服务业抽查结果通报工商和文化执法部门",
+                },
+                {
+                    "event_types": ["ssj.inspection.completed"],
+                    "sectors": ["security_service"],
+                    "departments": ["market_regulation"],
+                    "description_zh": "停用",
+                    "active": False,
+                },
+            ]
+        },
+    )
+
+    active: bool = Field(True, description="false retires the rule (as a new version, so history shows it)")
+
+
 class RuleRead(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
     id: str
     version: int
-    sectors: list[str] | None = Field(description="Matching sectors; null matches any sector")
-    outcomes: list[str] | None = Field(description="Matching outcome types; null matches any outcome")
+    event_types: list[str]
+    sectors: list[str] | None
+    outcomes: list[str] | None
+    check_types: list[str] | None
     departments: list[str]
+    to_participants: bool
     description_zh: str
     active: bool
+    created_at: datetime | None
+    created_by: str | None
 
 
 class RuleList(BaseModel):
@@ -144,7 +245,7 @@ class RuleList(BaseModel):
 class DeliveryRead(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
-    id: str = Field(description="Also the webhook-id header: stable across retries, for receiver dedup")
+    id: str = Field(description="Also the webhook-id header: stable across retries and replays, for receiver dedup")
     event_id: str
     event_type: str
     department: str
@@ -168,6 +269,7 @@ class AttemptRead(BaseModel):
     status_code: int | None
     error: str | None
     duration_ms: int
+    worker: str | None = Field(description="host:pid of the notify worker that made the attempt")
 
 
 class DeliveryDetail(DeliveryRead):

@@ -1,7 +1,8 @@
 """The wire format of outgoing webhooks: Standard Webhooks signatures over a CloudEvent body.
 
 Receivers verify with any Standard Webhooks library (`Webhook(secret).verify(body, headers)`)
-and deduplicate on `webhook-id`, which is the delivery id and stays the same across retries.
+and deduplicate on `webhook-id`, which is the delivery id and stays the same across retries and
+replays.
 """
 
 import base64
@@ -56,10 +57,14 @@ def encode_body(payload: dict[str, Any]) -> str:
     return json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
 
 
-def signed_headers(secret: str, msg_id: str, body: str, at: datetime) -> dict[str, str]:
+def signed_headers(
+    signing_secrets: list[str] | tuple[str, ...], msg_id: str, body: str, at: datetime
+) -> dict[str, str]:
+    """One `v1,<base64 HMAC>` per secret, space-separated: during a rotation's overlap a receiver
+    holding either the old or the new secret finds a signature it can verify."""
     return {
         "webhook-id": msg_id,
         "webhook-timestamp": str(int(at.timestamp())),
-        "webhook-signature": Webhook(secret).sign(msg_id, at, body),
+        "webhook-signature": " ".join(Webhook(secret).sign(msg_id, at, body) for secret in signing_secrets),
         "content-type": "application/json",
     }
