@@ -4,7 +4,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from fastapi import APIRouter
+from fastapi import APIRouter, Response
 from pydantic import BaseModel
 from sqlalchemy import Column, Integer, MetaData, String, Table, func, select
 
@@ -32,6 +32,13 @@ async def place(order: Order, session: SessionDep) -> dict[str, object]:
         raise RuntimeError("boom")
     result = await session.execute(orders.insert().values(item=order.item))
     return {"id": result.inserted_primary_key[0], "item": order.item}
+
+
+@router.post("/secrets", status_code=201, summary="issue a secret")
+async def issue(response: Response, session: SessionDep) -> dict[str, object]:
+    response.headers["Cache-Control"] = "no-store"
+    result = await session.execute(orders.insert().values(item="secret"))
+    return {"id": result.inserted_primary_key[0], "secret": "whsec_do-not-keep"}
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.integration)])
@@ -140,3 +147,12 @@ async def test_malformed_json_names_the_body(client):
     c, _ = client
     r = await c.post("/orders", content=b'{"item": ', headers={"Content-Type": "application/json"})
     assert r.status_code == 422 and r.json()["field"] == "body"
+
+
+async def test_answers_that_carry_a_secret_are_never_stored(client):
+    c, app = client
+    first = await c.post("/secrets", headers={"Idempotency-Key": "s1"})
+    assert first.status_code == 201
+    async with app.state.sessionmaker() as s:
+        assert await s.scalar(select(func.count()).select_from(keys)) == 0
+        assert "whsec_" not in str((await s.execute(select(keys))).all())

@@ -4,6 +4,7 @@ The key is scoped to the caller's credential. The first request claims the key; 
 response (anything but a 5xx) is stored and replayed, marked `Idempotent-Replayed: true`. The
 same key with a different request is refused (422); while the first is still running, 409.
 A claim left by a crashed process expires after `stale_after` and the request may run again.
+Answers marked `Cache-Control: no-store` (they carry a secret) are never kept: a retry runs again.
 """
 
 import hashlib
@@ -131,7 +132,9 @@ class IdempotencyMiddleware:
         t = self.table
         where = (t.c.caller == caller, t.c.key == key)
         async with sessionmaker() as session, session.begin():
-            if captured["status"] >= 500:  # the caller may retry a server failure with the same key
+            no_store = b"no-store" in dict(captured["headers"]).get(b"cache-control", b"")
+            # Retry a server failure afresh; never keep an answer that carries a secret.
+            if captured["status"] >= 500 or no_store:
                 await session.execute(delete(t).where(*where))
                 return
             content_type = dict(captured["headers"]).get(b"content-type", b"application/json").decode()
