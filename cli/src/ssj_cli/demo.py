@@ -57,7 +57,7 @@ def entities(per_sector: int = 30, seed: int = 7) -> list[dict[str, Any]]:
 def inspectors(per_district: int = 2) -> list[dict[str, Any]]:
     """Every unit staffed in every county and district, plus city-level officers (210400): county
     plans draw teams of two inside each jurisdiction, city plans from the city's own officers."""
-    rows = []
+    rows: list[dict[str, Any]] = []
     for u, unit in enumerate(UNITS):
         for division in [*DISTRICTS, "210400"]:
             for i in range(per_district):
