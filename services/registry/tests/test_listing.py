@@ -178,3 +178,8 @@ async def test_the_bulk_export_is_the_listing_as_copy_text_at_one_snapshot(clien
     again = await client.get("/v1/entities:export", params={"active": "true", "snapshot": at}, headers=R)
     assert [line.split("\t")[0] for line in again.text.splitlines()[1:]] == ["X-1", "X-2"]
     assert (await client.get("/v1/entities:export")).status_code == 401
+
+
+async def test_the_bulk_export_refuses_an_unknown_flag_before_it_starts_streaming(client):
+    r = await client.get("/v1/entities:export", params={"flag": "AAA"}, headers=R)
+    assert r.status_code == 422 and r.json()["field"] == "flag"

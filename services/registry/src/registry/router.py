@@ -141,6 +141,7 @@ async def export_entities(
     risk (JSON), PostgreSQL COPY text escaping, NULL as \\N. The snapshot read is in the
     `X-Snapshot` header."""
     _, at = await listing.resolve(session, None, snapshot)
+    listing.entity_conditions(filters, at)  # refuse bad filters now: once streaming, a 422 can't be sent
     body = export.lines(request.app.state.sessionmaker, filters, at, filters.as_of or service.today())
     media = "text/tab-separated-values; charset=utf-8"
     return StreamingResponse(body, media_type=media, headers={"X-Snapshot": str(at)})
