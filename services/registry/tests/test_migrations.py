@@ -1,17 +1,13 @@
-import asyncio
 import sqlite3
 from pathlib import Path
 
 import pytest
-from alembic import command
-from alembic.autogenerate import compare_metadata
-from alembic.migration import MigrationContext
-from sqlalchemy import inspect, text
+from sqlalchemy import text
 
 from registry.db import Base
 from shared.db import make_engine
-from shared.migrations import alembic_config, upgrade
-from shared.testing import create_database, migrated_database
+from shared.migrations import upgrade
+from shared.testing import create_database, downgrade, migrated_database, schema_drift, table_names
 
 from .conftest import SERVICE_DIR
 
@@ -34,19 +30,11 @@ TABLES = {
 
 async def test_migrations_build_exactly_the_models_and_downgrade_cleanly():
     url = await migrated_database(SERVICE_DIR, "registry_migrations")
-    engine = make_engine(url)
-    try:
-        async with engine.connect() as conn:
-            diff = await conn.run_sync(lambda c: compare_metadata(MigrationContext.configure(c), Base.metadata))
-            assert diff == []
-        await asyncio.to_thread(command.downgrade, alembic_config(SERVICE_DIR, url), "base")
-        async with engine.connect() as conn:
-            assert await conn.run_sync(lambda c: inspect(c).get_table_names()) == ["alembic_version"]
-        upgrade(SERVICE_DIR, url)
-        async with engine.connect() as conn:
-            assert set(await conn.run_sync(lambda c: inspect(c).get_table_names())) == TABLES | {"alembic_version"}
-    finally:
-        await engine.dispose()
+    assert await schema_drift(url, Base.metadata) == []
+    await downgrade(SERVICE_DIR, url)
+    assert await table_names(url) == {"alembic_version"}
+    upgrade(SERVICE_DIR, url)
+    assert await table_names(url) == TABLES | {"alembic_version"}
 
 
 async def test_rows_loaded_before_versions_existed_get_version_rows_and_change_numbers():

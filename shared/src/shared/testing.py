@@ -1,6 +1,7 @@
 """Test support shared by every service's suite: real PostgreSQL databases migrated by Alembic,
 a rolled-back transaction per test, registered callers with chosen scopes, ASGI clients."""
 
+import asyncio
 import hashlib
 import os
 import secrets
@@ -8,13 +9,19 @@ import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any
 
 import asyncpg
 import httpx
+from alembic import command
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
 from fastapi import FastAPI
+from sqlalchemy import MetaData, inspect
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from shared.migrations import upgrade
+from shared.db import make_engine
+from shared.migrations import alembic_config, upgrade
 from shared.settings import CallerConfig
 
 PG_BASE = os.environ.get("SSJ_TEST_PG", "postgresql://postgres@127.0.0.1:55432")
@@ -72,3 +79,26 @@ async def app_client(
         transport = httpx.ASGITransport(app)
         async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
             yield client
+
+
+async def schema_drift(url: str, metadata: MetaData) -> list[Any]:
+    """What Alembic autogenerate would still change: [] when the migrations build exactly the models."""
+    engine = make_engine(url)
+    try:
+        async with engine.connect() as conn:
+            return list(await conn.run_sync(lambda c: compare_metadata(MigrationContext.configure(c), metadata)))
+    finally:
+        await engine.dispose()
+
+
+async def downgrade(service_dir: Path, url: str, revision: str = "base") -> None:
+    await asyncio.to_thread(command.downgrade, alembic_config(service_dir, url), revision)
+
+
+async def table_names(url: str) -> set[str]:
+    engine = make_engine(url)
+    try:
+        async with engine.connect() as conn:
+            return set(await conn.run_sync(lambda c: inspect(c).get_table_names()))
+    finally:
+        await engine.dispose()
