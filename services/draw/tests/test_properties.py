@@ -65,8 +65,33 @@ def test_forked_hashing_gives_the_same_draw(monkeypatch):
     serial = algorithm.execute(seed, pool, inspectors, 2, quotas)
     monkeypatch.setattr(algorithm, "PARALLEL_FROM", 1000)
     assert algorithm.execute(seed, pool, inspectors, 2, quotas) == serial
-    keys = algorithm._forked_keys(seed + b"T", pool)
-    assert keys == algorithm._keys(seed + b"T", pool, 0, len(pool))
+    prefix = seed + b"T"
+    literal = {
+        c.entity_id: max(
+            hashlib.sha256(prefix + c.entity_id.encode() + b"\x00" + j.to_bytes(4, "big")).digest()
+            for j in range(c.weight)
+        )
+        for c in pool
+    }
+    for ids, weights in algorithm._by_weight(*algorithm._columns(pool)).values():
+        assert algorithm._level_keys(prefix, ids, weights) == [literal[i] for i in ids]
+    forked = algorithm._forked_rank(prefix, pool, quotas, lambda: None)
+    assert forked == algorithm._rank_strata(prefix, pool, quotas)
+    for stratum, ranked in (forked or {}).items():
+        best = sorted(
+            (c for c in pool if c.stratum == stratum),
+            key=lambda c: (-int.from_bytes(literal[c.entity_id], "big"), c.entity_id),
+        )
+        assert ranked == [(c.entity_id, literal[c.entity_id]) for c in best[: quotas[stratum]]]
+
+
+def test_a_bad_pool_is_refused_before_the_forked_child_is_used(monkeypatch):
+    monkeypatch.setattr(algorithm, "PARALLEL_FROM", 10)
+    pool = [Candidate(f"E{i:03d}", "s", 1) for i in range(40)] + [Candidate("E001", "s", 1)]
+    with pytest.raises(algorithm.DrawInputError, match="duplicate"):
+        algorithm.select_targets(bytes(32), pool, {"s": 3})
+    with pytest.raises(algorithm.DrawInputError, match="quotas"):
+        algorithm.select_targets(bytes(32), pool[:40], {"s": 41})
 
 
 def test_the_pool_text_parses_back_to_its_candidates():

@@ -1,6 +1,7 @@
 """The pure core: national code checks, spreadsheet values, and each source's wire format mapped
 to our fields (no database, no network)."""
 
+import random
 from datetime import UTC, date, datetime, timedelta
 from email.utils import format_datetime
 
@@ -35,6 +36,19 @@ def test_credit_codes_with_every_check_character_are_valid():
     assert found == set(codes.CREDIT_CHARSET)
     assert all(codes.credit_code_problem(credit_code(n)) is None for n in range(2000))
     assert codes.credit_code_problem("91350100M000100Y43") is None  # a published example
+
+
+def test_check_characters_match_the_standards_weighted_sums():
+    """codes.py computes both sums with one int() call; here they are the standards' own formulas."""
+    rng = random.Random(7)
+    for _ in range(20_000):
+        body = "".join(rng.choice(codes.CREDIT_CHARSET) for _ in range(17))
+        total = sum(codes.CREDIT_VALUE[ch] * w for ch, w in zip(body, codes.CREDIT_WEIGHTS, strict=True))
+        assert codes.credit_check_char(body) == codes.CREDIT_CHARSET[(31 - total % 31) % 31]
+        digits = "".join(rng.choice("0123456789") for _ in range(17))
+        total = sum(int(d) * w for d, w in zip(digits, codes.ID_WEIGHTS, strict=True))
+        assert codes.id_check_char(digits) == codes.ID_CHECK[total % 11]
+    assert "17 digits" in (codes.id_card_problem("１１０１０５１９４９１２３１００２X") or "")  # full-width digits
 
 
 @pytest.mark.parametrize(

@@ -12,15 +12,18 @@ from __future__ import annotations
 
 import gc
 import hashlib
+import marshal
 import os
+import signal
 from bisect import bisect_left, insort
 from collections import Counter
-from collections.abc import Collection, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from itertools import compress
+from itertools import compress, islice, repeat
 from math import isqrt
-from operator import attrgetter, itemgetter
+from operator import attrgetter, eq, itemgetter, le
+from typing import Any
 
 ALGORITHM = "ssj-draw-v1"
 MAX_WEIGHT = 1000
@@ -67,6 +70,9 @@ class Selection:
     team: tuple[str, ...]
 
 
+_STRATUM, _ENTITY_ID, _WEIGHT = attrgetter("stratum"), attrgetter("entity_id"), attrgetter("weight")
+
+
 # --- validation -------------------------------------------------------------------------
 
 
@@ -102,7 +108,13 @@ def _check_ids(field_format: str, values: Sequence[object], forbidden: str = "\t
 
 
 def _check_unique(field_format: str, values: Sequence[str]) -> None:
-    if len(set(values)) != len(values):
+    """No value twice. A pool arrives sorted by id (the frozen pool text is), and then one pass
+    over neighbours decides it, several times faster than building a set of a million ids."""
+    if all(map(le, values, islice(values, 1, None))):
+        duplicated = any(map(eq, values, islice(values, 1, None)))
+    else:
+        duplicated = len(set(values)) != len(values)
+    if duplicated:
         seen: set[str] = set()
         for index, value in enumerate(values):
             if value in seen:
@@ -117,11 +129,17 @@ def _check_count(field: str, value: object, low: int, high: int | None = None) -
 
 
 def validate_pool(pool: Sequence[Candidate]) -> None:
-    ids = [candidate.entity_id for candidate in pool]
+    _validate_columns(*_columns(pool))
+
+
+def _columns(pool: Sequence[Candidate]) -> tuple[list[str], list[str], list[int]]:
+    return list(map(_ENTITY_ID, pool)), list(map(_STRATUM, pool)), list(map(_WEIGHT, pool))
+
+
+def _validate_columns(ids: list[str], strata: list[str], weights: list[object]) -> None:
     _check_ids("pool[{}].entity_id", ids)
-    _check_ids("pool[{}].stratum", [candidate.stratum for candidate in pool])
-    weights = [candidate.weight for candidate in pool]
-    if weights and (set(map(type, weights)) != {int} or min(weights) < 1 or max(weights) > MAX_WEIGHT):
+    _check_ids("pool[{}].stratum", strata)
+    if weights and (set(map(type, weights)) != {int} or min(weights) < 1 or max(weights) > MAX_WEIGHT):  # type: ignore[type-var]
         for index, weight in enumerate(weights):
             _check_count(f"pool[{index}].weight", weight, 1, MAX_WEIGHT)
     _check_unique("pool[{}].entity_id", ids)
@@ -254,72 +272,63 @@ def seed(commitment: str, server_secret: bytes, external_entropy: str) -> bytes:
     return hashlib.sha256(commitment.encode() + server_secret + external_entropy.encode()).digest()
 
 
-def _keys(prefix: bytes, pool: Sequence[Candidate], start: int, stop: int) -> list[bytes]:
-    """key(e) of pool[start:stop]. Keys stay 32-byte digests: equal-length big-endian bytes
-    compare exactly as INT() would, and a million int conversions are saved."""
-    sha256 = hashlib.sha256
-    keys = []
-    for index in range(start, stop):
-        candidate = pool[index]
-        head = prefix + candidate.entity_id.encode() + b"\x00"
-        key = sha256(head + _BE32[0]).digest()
-        for j in range(1, candidate.weight):
-            other = sha256(head + _BE32[j]).digest()
-            if other > key:
-                key = other
-        keys.append(key)
+def _sha256_type() -> tuple[Callable[[bytes], Any], Callable[[Any], bytes]]:
+    """CPython's own SHA-256 when it has one: for 40-byte messages most of a hash's cost is the
+    call, and the built-in's is a fifth cheaper than OpenSSL's. Same function, same digests."""
+    try:
+        from _sha256 import sha256 as builtin  # type: ignore[import-not-found]  # CPython 3.11
+    except ImportError:  # pragma: no cover - other interpreters
+        builtin = hashlib.sha256
+    return builtin, type(builtin()).digest
+
+
+_SHA256, _DIGEST = _sha256_type()
+
+
+def _level_keys(prefix: bytes, ids: Sequence[str], weights: Sequence[int]) -> list[bytes]:
+    """key(e) of each entity, for entities ordered by weight descending.
+
+    Hashing is nearly all of a large draw, so no Python code runs per hash: at level j the
+    entities with weight > j are a prefix of the list, and each level is one pass of C-level
+    maps (message, SHA-256, digest, running maximum). Keys stay 32-byte digests: equal-length
+    big-endian bytes compare exactly as INT() would.
+    """
+    heads = list(map(prefix.__add__, map(str.encode, ids)))
+    heavier = len(heads)  # entities with weight > j
+    counts = Counter(weights)
+    keys: list[bytes] = []
+    for j in range(weights[0] if weights else 0):
+        heavier -= counts.get(j, 0)
+        tail = b"\x00" + _BE32[j]
+        level = list(map(_DIGEST, map(_SHA256, map(bytes.__add__, islice(heads, heavier), repeat(tail)))))
+        keys[:heavier] = map(max, keys, level) if keys else level
     return keys
 
 
-# Pools at least this large hash their second half in a forked child (hashing is nearly all of
-# a large draw, and holds the GIL); smaller ones are not worth a fork.
-PARALLEL_FROM = 200_000
+# Up to this many strata are grouped by one C-level pass each; more by one Python pass in all.
+_FEW_STRATA = 16
 
 
-def _forked_keys(prefix: bytes, pool: Sequence[Candidate]) -> list[bytes] | None:
-    """Both halves at once; None (and the caller hashes alone) if the child fails in any way.
-    The child only hashes and writes to a pipe, then leaves with os._exit: it runs none of the
-    parent's cleanup and touches none of its locks."""
-    half = len(pool) // 2
-    try:
-        read_fd, write_fd = os.pipe()
-        pid = os.fork()
-    except OSError:
-        return None
-    if pid == 0:  # pragma: no cover - the child's coverage is not collected
-        try:
-            os.close(read_fd)
-            view = memoryview(b"".join(_keys(prefix, pool, half, len(pool))))
-            while view:
-                view = view[os.write(write_fd, view) :]
-        finally:
-            os._exit(0)
-    os.close(write_fd)
-    first = _keys(prefix, pool, 0, half)
-    with os.fdopen(read_fd, "rb") as pipe:
-        data = pipe.read()
-    os.waitpid(pid, 0)
-    if len(data) != 32 * (len(pool) - half):
-        return None
-    return first + [data[i : i + 32] for i in range(0, len(data), 32)]
+def _by_weight(ids: list[str], strata: list[str], weights: list[int]) -> dict[str, tuple[list[str], list[int]]]:
+    """Each stratum's ids and weights, heaviest first."""
+    names = set(strata)
+    if len(names) <= _FEW_STRATA:
+        positions = {name: list(compress(range(len(strata)), map(eq, strata, repeat(name)))) for name in names}
+    else:
+        positions = {}
+        for index, stratum in enumerate(strata):
+            group = positions.get(stratum)
+            if group is None:
+                group = positions[stratum] = []
+            group.append(index)
+    grouped = {}
+    for stratum, group in positions.items():
+        group.sort(key=weights.__getitem__, reverse=True)
+        grouped[stratum] = (list(map(ids.__getitem__, group)), list(map(weights.__getitem__, group)))
+    return grouped
 
 
-def _target_keys(seed: bytes, pool: Sequence[Candidate]) -> dict[str, tuple[list[bytes], list[str]]]:
-    """key(e) of every candidate, grouped by stratum."""
-    prefix = seed + b"T"
-    keys = None
-    if len(pool) >= PARALLEL_FROM and (os.cpu_count() or 1) > 1 and hasattr(os, "fork"):
-        keys = _forked_keys(prefix, pool)
-    if keys is None:
-        keys = _keys(prefix, pool, 0, len(pool))
-    groups: dict[str, tuple[list[bytes], list[str]]] = {}
-    for key, candidate in zip(keys, pool, strict=True):
-        group = groups.get(candidate.stratum)
-        if group is None:
-            group = groups[candidate.stratum] = ([], [])
-        group[0].append(key)
-        group[1].append(candidate.entity_id)
-    return groups
+Ranked = list[tuple[str, bytes]]  # (entity_id, key): key descending, ties by id ascending
 
 
 def _guess_cutoff(keys: list[bytes], k: int) -> bytes | None:
@@ -332,8 +341,8 @@ def _guess_cutoff(keys: list[bytes], k: int) -> bytes | None:
     return sample[rank] if rank < len(sample) else None
 
 
-def _top_k(keys: list[bytes], ids: list[str], k: int) -> list[str]:
-    """The k ids with the largest keys, by key descending, ties by id ascending.
+def _ranked(keys: list[bytes], ids: list[str], k: int) -> Ranked:
+    """The k entities with the largest keys, in §2 order.
 
     Ordering a million keys to keep fifty thousand would dominate the draw, so only keys at or
     above a guessed cut-off are ordered. If the guess keeps fewer than k, everything is ordered:
@@ -346,21 +355,91 @@ def _top_k(keys: list[bytes], ids: list[str], k: int) -> list[str]:
         kept = list(map(cutoff.__le__, keys))
         if sum(kept) >= k:
             keys, ids = list(compress(keys, kept)), list(compress(ids, kept))
-    rows = sorted(zip(ids, keys, strict=True))  # ids are unique, so this is by id alone
+    return _first(list(zip(ids, keys, strict=True)), k)
+
+
+def _first(rows: Ranked, k: int) -> Ranked:
+    rows.sort()  # ids are unique, so this is by id alone
     rows.sort(key=itemgetter(1), reverse=True)  # stable: equal keys keep id order
-    return [entity_id for entity_id, _ in rows[:k]]
+    return rows[:k]
+
+
+def _top_k(keys: list[bytes], ids: list[str], k: int) -> list[str]:
+    """The k ids with the largest keys, by key descending, ties by id ascending."""
+    return [entity_id for entity_id, _ in _ranked(keys, ids, k)]
+
+
+def _rank_strata(prefix: bytes, pool: Sequence[Candidate], quotas: Mapping[str, int]) -> dict[str, Ranked]:
+    """Each stratum's first k_s (or all, if fewer) of these candidates."""
+    grouped = _by_weight(*_columns(pool))
+    return {s: _ranked(_level_keys(prefix, ids, weights), ids, quotas[s]) for s, (ids, weights) in grouped.items()}
+
+
+# Pools at least this large are split with a forked child: hashing is nearly all of a large
+# draw and holds the GIL. Smaller ones are not worth a fork.
+PARALLEL_FROM = 200_000
+# The parent also checks the whole pool while the child works, so it ranks the smaller part.
+PARENT_SHARE = 0.42
+
+
+def _forked_rank(
+    prefix: bytes, pool: Sequence[Candidate], quotas: Mapping[str, int], check: Callable[[], None]
+) -> dict[str, Ranked] | None:
+    """_rank_strata of the pool's tail in a forked child and of its head here, merged: the first
+    k of a stratum are among the first k of either part. `check` runs here first; if it raises,
+    the child is killed. None if the child fails in any way (the caller then ranks alone). The
+    child only ranks and writes to a pipe, then leaves with os._exit: it runs none of the
+    parent's cleanup and touches none of its locks."""
+    split = int(len(pool) * PARENT_SHARE)
+    try:
+        read_fd, write_fd = os.pipe()
+        pid = os.fork()
+    except OSError:
+        check()
+        return None
+    if pid == 0:  # pragma: no cover - the child's coverage is not collected
+        try:
+            os.close(read_fd)
+            view = memoryview(marshal.dumps(_rank_strata(prefix, pool[split:], quotas)))
+            while view:
+                view = view[os.write(write_fd, view) :]
+        finally:
+            os._exit(0)
+    os.close(write_fd)
+    with os.fdopen(read_fd, "rb") as pipe:
+        try:
+            check()
+            head = _rank_strata(prefix, pool[:split], quotas)
+        except BaseException:
+            os.kill(pid, signal.SIGKILL)
+            raise
+        finally:
+            data = pipe.read()
+            os.waitpid(pid, 0)
+    try:
+        tail = marshal.loads(data)
+    except (EOFError, ValueError, TypeError):
+        return None
+    return {s: _first(head.get(s, []) + tail.get(s, []), quotas[s]) for s in head.keys() | tail.keys()}
 
 
 def select_targets(seed: bytes, pool: Sequence[Candidate], quotas: Mapping[str, int]) -> list[tuple[str, str]]:
     """(entity_id, stratum) in selection order: strata ascending, then key order within each."""
-    validate_pool(pool)
-    groups = _target_keys(seed, pool)
-    validate_quotas({stratum: len(ids) for stratum, (_, ids) in groups.items()}, quotas)
-    selected: list[tuple[str, str]] = []
-    for stratum in sorted(groups):
-        keys, ids = groups[stratum]
-        selected.extend((entity_id, stratum) for entity_id in _top_k(keys, ids, quotas[stratum]))
-    return selected
+
+    def check() -> None:
+        columns = _columns(pool)
+        _validate_columns(*columns)
+        validate_quotas(Counter(columns[1]), quotas)
+
+    prefix = seed + b"T"
+    ranked = None
+    if len(pool) >= PARALLEL_FROM and (os.cpu_count() or 1) > 1 and hasattr(os, "fork"):
+        ranked = _forked_rank(prefix, pool, quotas, check)  # the child ranks while `check` runs
+    else:
+        check()
+    if ranked is None:
+        ranked = _rank_strata(prefix, pool, quotas)
+    return [(entity_id, stratum) for stratum in sorted(ranked) for entity_id, _ in ranked[stratum]]
 
 
 class _Loads:
@@ -411,14 +490,23 @@ def assign_teams(
         for entity_id in inspector.conflicts:
             recused.setdefault(entity_id, set()).add(inspector.inspector_id)
     loads = _Loads([inspector.inspector_id for inspector in inspectors])
-    prefix = seed + b"I"
+    ids = [entity_id for entity_id, _stratum in selected]
+    heads = list(map((seed + b"I").__add__, map(str.encode, ids)))
+    hashes = [  # every pick's h at once, in C-level passes, before the (sequential) picking
+        list(
+            map(
+                int.from_bytes,
+                map(_DIGEST, map(_SHA256, map(bytes.__add__, heads, repeat(b"\x00" + c.to_bytes(4, "big"))))),
+                repeat("big"),
+            )
+        )
+        for c in range(team_size)
+    ]
     teams: list[tuple[str, ...]] = []
-    for entity_id, _stratum in selected:
-        head = prefix + entity_id.encode() + b"\x00"
+    for entity_id, picks in zip(ids, zip(*hashes, strict=True), strict=True):
         excluded = set(recused.get(entity_id, ()))
         team: list[str] = []
-        for c in range(team_size):
-            h = int.from_bytes(hashlib.sha256(head + c.to_bytes(4, "big")).digest(), "big")
+        for h in picks:
             pick = loads.pick(h, excluded)
             if pick is None:
                 raise NoEligibleInspector(entity_id)

@@ -2,7 +2,6 @@
 (GB 11643-1999) and the administrative divisions of Fushun (GB/T 2260, 2104xx)."""
 
 from datetime import date
-from operator import mul
 
 CREDIT_CHARSET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 CREDIT_CHARS = frozenset(CREDIT_CHARSET)
@@ -10,8 +9,12 @@ CREDIT_VALUE = {ch: i for i, ch in enumerate(CREDIT_CHARSET)}
 CREDIT_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
 ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 ID_CHECK = "10X98765432"
-# Weighted value of each character at each position: imports check codes by the hundred thousand.
-_WEIGHTED = [{ch: CREDIT_VALUE[ch] * w for ch in CREDIT_CHARSET} for w in CREDIT_WEIGHTS]
+# Imports check codes by the hundred thousand, so both weighted sums are one int() call in C.
+# The credit weights are 3**i mod 31, so sum(value_i * 3**i) is the reversed code read as a
+# number in base 34 (34 = 3 mod 31), once each character is spelled as the digit of its value.
+# The ID weights are 2**(17 - i) mod 11, so their sum is twice the 17 digits read in base 13
+# (13 = 2 mod 11). test_codes holds both to the weight tables above.
+_AS_DIGIT = str.maketrans({ch: "0123456789ABCDEFGHIJKLMNOPQRSTU"[v] for ch, v in CREDIT_VALUE.items()})
 
 FUSHUN_DIVISIONS = {
     "210400": "抚顺市",
@@ -39,18 +42,17 @@ def credit_code_problem(code: str) -> str | None:
 
 def credit_check_char(first17: str) -> str:
     """GB 32100-2015: 31 - (sum of value x weight) mod 31, as a character of the code set."""
-    total = sum(map(dict.__getitem__, _WEIGHTED, first17))
-    return CREDIT_CHARSET[(31 - total % 31) % 31]
+    return CREDIT_CHARSET[-int(first17[::-1].translate(_AS_DIGIT), 34) % 31]
 
 
 def id_check_char(first17: str) -> str:
     """GB 11643-1999 (ISO 7064 MOD 11-2)."""
-    return ID_CHECK[sum(map(mul, map(int, first17), ID_WEIGHTS)) % 11]
+    return ID_CHECK[2 * int(first17, 13) % 11]
 
 
 def id_card_problem(number: str) -> str | None:
     """GB 11643-1999: 6-digit area, 8-digit birth date, 3-digit serial, ISO 7064 MOD 11-2 check."""
-    if len(number) != 18 or not number[:17].isdigit():
+    if len(number) != 18 or not (number.isascii() and number[:17].isdigit()):
         return "must be 17 digits and a check character"
     try:
         born = date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
