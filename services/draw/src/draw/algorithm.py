@@ -10,24 +10,27 @@ Python compares `str` by code point, which is the same order as comparing their 
 
 from __future__ import annotations
 
+import functools
 import gc
 import hashlib
 import marshal
 import os
 import signal
+import threading
 from bisect import bisect_left, insort
 from collections import Counter
-from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Collection, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from itertools import compress, islice, repeat
 from math import isqrt
 from operator import attrgetter, eq, itemgetter, le
-from typing import Any
+from typing import Any, Literal, NamedTuple, ParamSpec, TypeVar
 
 ALGORITHM = "ssj-draw-v1"
 MAX_WEIGHT = 1000
 SECRET_BYTES = 32
+_BIG: Literal["big"] = "big"
 _BE32 = tuple(j.to_bytes(4, "big") for j in range(MAX_WEIGHT))
 _HEX = frozenset("0123456789abcdef")
 
@@ -49,8 +52,9 @@ class NoEligibleInspector(Exception):
         self.entity_id = entity_id
 
 
-@dataclass(frozen=True, slots=True)
-class Candidate:
+class Candidate(NamedTuple):
+    """A tuple, not a dataclass: a million of them are made per draw, three times as fast."""
+
     entity_id: str
     stratum: str
     weight: int = 1
@@ -136,10 +140,10 @@ def _columns(pool: Sequence[Candidate]) -> tuple[list[str], list[str], list[int]
     return list(map(_ENTITY_ID, pool)), list(map(_STRATUM, pool)), list(map(_WEIGHT, pool))
 
 
-def _validate_columns(ids: list[str], strata: list[str], weights: list[object]) -> None:
+def _validate_columns(ids: Sequence[str], strata: Sequence[str], weights: Sequence[Any]) -> None:
     _check_ids("pool[{}].entity_id", ids)
     _check_ids("pool[{}].stratum", strata)
-    if weights and (set(map(type, weights)) != {int} or min(weights) < 1 or max(weights) > MAX_WEIGHT):  # type: ignore[type-var]
+    if weights and (set(map(type, weights)) != {int} or min(weights) < 1 or max(weights) > MAX_WEIGHT):
         for index, weight in enumerate(weights):
             _check_count(f"pool[{index}].weight", weight, 1, MAX_WEIGHT)
     _check_unique("pool[{}].entity_id", ids)
@@ -497,7 +501,7 @@ def assign_teams(
             map(
                 int.from_bytes,
                 map(_DIGEST, map(_SHA256, map(bytes.__add__, heads, repeat(b"\x00" + c.to_bytes(4, "big"))))),
-                repeat("big"),
+                repeat(_BIG),
             )
         )
         for c in range(team_size)
@@ -517,17 +521,46 @@ def assign_teams(
     return teams
 
 
+_gc_lock = threading.Lock()
+P = ParamSpec("P")
+R = TypeVar("R")
+_gc_pauses = 0
+_gc_was_enabled = False
+
+
 @contextmanager
 def paused_gc() -> Iterator[None]:
     """A large draw allocates millions of small objects that all live until it ends; the cyclic
-    collector would walk them over and over (a third of the time) and find nothing to free."""
-    was_enabled = gc.isenabled()
-    gc.disable()
+    collector would walk them over and over (a third of the time) and find nothing to free.
+
+    Pauses nest and overlap (worker threads, concurrent requests): the collector is disabled by
+    the first and enabled again by the last, and only if it was enabled to begin with."""
+    global _gc_pauses, _gc_was_enabled
+    with _gc_lock:
+        if _gc_pauses == 0:
+            _gc_was_enabled = gc.isenabled()
+            gc.disable()
+        _gc_pauses += 1
     try:
         yield
     finally:
-        if was_enabled:
-            gc.enable()
+        with _gc_lock:
+            _gc_pauses -= 1
+            if _gc_pauses == 0 and _gc_was_enabled:
+                gc.enable()
+
+
+def without_gc(fn: Callable[P, Awaitable[R]]) -> Callable[P, Awaitable[R]]:
+    """paused_gc around a whole coroutine: commits and executes hold a million-entity pool across
+    their awaits, where every allocation could start a full collection over it. Other requests
+    run without the cyclic collector meanwhile (reference counting still frees their garbage)."""
+
+    @functools.wraps(fn)
+    async def paused(*args: P.args, **kwargs: P.kwargs) -> R:
+        with paused_gc():
+            return await fn(*args, **kwargs)
+
+    return paused
 
 
 def execute(

@@ -137,6 +137,7 @@ def _prepare(
         return _Frozen(quotas, len(pool), _strata(pool), inspector_pool, commitment, blob, snapshot.result())
 
 
+@algorithm.without_gc
 async def commit_draw(
     session: AsyncSession,
     *,

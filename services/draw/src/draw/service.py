@@ -99,6 +99,7 @@ async def selections_of(session: AsyncSession, draw_id: str) -> list[DrawSelecti
     return list((await session.scalars(query)).all())
 
 
+@algorithm.without_gc
 async def execute_draw(
     session: AsyncSession, *, draw_id: str, external_entropy: str, caller: str, signer: Signer
 ) -> tuple[Draw, list[Any]]:
