@@ -1,60 +1,62 @@
-"""The PostgreSQL path for entity writes: one statement per batch, whatever its size.
+"""The PostgreSQL path for entity writes: COPY into a staging table, then one statement.
 
-The rows travel as three parallel documents — the rows as JSON, their content digests, and their
-events as JSON without the version and change number — and a chain of data-modifying CTEs does
-what store.upsert does row by row: reserve change numbers, INSERT ... ON CONFLICT DO UPDATE only
-where the digest differs, close the previous versions, add the new ones and queue one outbox
-event each (the prepared JSON with version, seq and source appended). The statement holds the
-change-counter lock while it runs, so what can be prepared outside it (JSON, digests) is.
+The rows of a batch are COPYed (binary) into a per-connection temporary table with their content
+digests, and a chain of data-modifying CTEs does what store.upsert does row by row: reserve change
+numbers, INSERT ... ON CONFLICT DO UPDATE only where the digest differs, close the previous
+versions, add the new ones, queue one outbox event each (built from the written row) and empty
+the staging table. The statement holds the change-counter lock while it runs, so what can be
+prepared outside it (records, digests, the COPY) is.
 
 Same requests, same registry, same digests and events as store.upsert, which SQLite (the
 embedded default) uses; test_parity holds the two paths to that.
 """
 
 import json
-from datetime import date, datetime
+from collections.abc import Sequence
+from datetime import datetime
+from operator import attrgetter
 from typing import Any
 
-from pydantic import TypeAdapter
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from registry.events import ENTITY_EVENT_FIELDS, ENTITY_UPSERTED, SOURCE
 from registry.schemas import EntityIn
-from registry.store import COUNTER, ENTITY_CONTENT, PROVENANCE, entity_digest
+from registry.store import COUNTER, ENTITY_CONTENT, PROVENANCE, content_digest, entity_digest
 from shared.observability import traceparent_var
 
 FIELDS = ("id", *ENTITY_CONTENT, *PROVENANCE)
 STORED = (*FIELDS, "digest")
-APPENDED = ("version", "seq", "source")  # known only once written
-EVENT_BASE = tuple(f for f in ENTITY_EVENT_FIELDS if f not in APPENDED)
-_SQL_TYPE = {"flags": "json", "active": "boolean", "established_date": "date", "closed_date": "date"}
-_MODELS = TypeAdapter(list[EntityIn])
-_EVENT_INCLUDE = {"__all__": set(EVENT_BASE)}
+STAGING = "entity_batch"
+STAGED = ("ord", *STORED)  # ord: the row's place in the batch, which orders its change numbers
+_SQL_TYPE = {"ord": "integer", "flags": "json", "active": "boolean", "established_date": "date", "closed_date": "date"}
+_FLAGS_AT = ENTITY_CONTENT.index("flags")
+_JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+_NO_PROVENANCE = (None,) * len(PROVENANCE)
+
+# ON COMMIT DELETE ROWS: a staged batch never outlives its transaction, whatever happens to it.
+CREATE_STAGING = (
+    f"CREATE TEMP TABLE IF NOT EXISTS {STAGING} ("
+    + ", ".join(f"{c} {_SQL_TYPE.get(c, 'text')}" for c in STAGED)
+    + ") ON COMMIT DELETE ROWS"
+)
 
 
 def _statement() -> str:
-    record = ", ".join(f"{c} {_SQL_TYPE.get(c, 'text')}" for c in FIELDS)
-    picked = ", ".join(f"t.{c}" for c in STORED if c not in ("source", "flags"))
+    value = {"flags": "coalesce(t.flags, '{}')", "source": "coalesce(t.source, CAST(:source AS text))"}
+    picked = ", ".join(value.get(c, f"t.{c}") for c in STORED)
     stored = ", ".join(STORED)
     updates = ", ".join(f"{c} = excluded.{c}" for c in STORED if c != "id")
     versioned = ", ".join(c for c in STORED if c != "id")
-    appended = " || ".join(f"""',"{f}":' || CAST(to_json(up.{f}) AS text)""" for f in APPENDED)
+    event = ", ".join(f"up.{f}" for f in ENTITY_EVENT_FIELDS)  # never the ID number
     return f"""
 WITH clock AS (
   UPDATE change_counters SET value = value + :n WHERE name = '{COUNTER}' RETURNING value - :n AS base
-), input AS (
-  SELECT {picked}, coalesce(t.flags, '{{}}') AS flags, coalesce(t.source, CAST(:source AS text)) AS source,
-         CAST(t.event AS text) AS event, (SELECT base FROM clock) + t.ord AS seq
-  FROM ROWS FROM (
-    jsonb_to_recordset(CAST(CAST(:rows AS text) AS jsonb)) AS ({record}),
-    unnest(CAST(:digests AS text[])),
-    json_array_elements(CAST(CAST(:events AS text) AS json))
-  ) WITH ORDINALITY AS t({", ".join(FIELDS)}, digest, event, ord)
 ), up AS (
   INSERT INTO entities AS e ({stored}, version, seq, updated_at, deactivated_at)
-  SELECT {stored}, 1, seq, CAST(:now AS timestamptz), CASE WHEN active THEN NULL ELSE CAST(:now AS timestamptz) END
-  FROM input
+  SELECT {picked}, 1, (SELECT base FROM clock) + t.ord, CAST(:now AS timestamptz),
+         CASE WHEN t.active THEN NULL ELSE CAST(:now AS timestamptz) END
+  FROM {STAGING} AS t
   ON CONFLICT (id) DO UPDATE SET {updates}, version = e.version + 1, seq = excluded.seq,
      updated_at = excluded.updated_at,
      deactivated_at = CASE WHEN excluded.active THEN NULL ELSE coalesce(e.deactivated_at, excluded.updated_at) END
@@ -71,38 +73,49 @@ WITH clock AS (
 ), queued AS (
   INSERT INTO outbox (event_id, type, source, subject, key, data, traceparent, created_at)
   SELECT CAST(gen_random_uuid() AS text), '{ENTITY_UPSERTED}', '{SOURCE}', up.id, up.id,
-         left(input.event, -1) || {appended} || '}}', CAST(:traceparent AS text), CAST(:now AS timestamptz)
-  FROM up JOIN input ON input.id = up.id
+         (SELECT CAST(row_to_json(event) AS text) FROM (SELECT {event}) AS event),
+         CAST(:traceparent AS text), CAST(:now AS timestamptz)
+  FROM up
+), emptied AS (
+  DELETE FROM {STAGING}
 )
 SELECT count(*) FILTER (WHERE version = 1) AS inserted, count(*) AS written FROM up
 """
 
 
 UPSERT = text(_statement())
+_CONTENT = attrgetter(*ENTITY_CONTENT)
+
+Record = tuple[Any, ...]  # the STAGED columns
 
 
-def _plain(value: Any) -> Any:
-    if isinstance(value, date):
-        return value.isoformat()
-    raise TypeError(f"{type(value).__name__} is not JSON")
+def from_models(items: Sequence[EntityIn]) -> list[Record]:
+    """Staging records of validated models (no provenance: the statement fills in `source`)."""
+    records = []
+    encode = _JSON.encode
+    for position, e in enumerate(items, start=1):
+        content = list(_CONTENT(e))
+        flags = encode(content[_FLAGS_AT])
+        digest = content_digest(content)
+        content[_FLAGS_AT] = flags
+        records.append((position, e.id, *content, *_NO_PROVENANCE, digest))
+    return records
 
 
-def from_models(items: list[EntityIn]) -> tuple[str, list[str], str]:
-    """The three documents for validated models: pydantic-core writes both JSON documents."""
-    rows = _MODELS.dump_json(items).decode()
-    events = _MODELS.dump_json(items, include=_EVENT_INCLUDE).decode()  # type: ignore[arg-type]
-    return rows, [entity_digest(e.__dict__) for e in items], events
-
-
-def from_rows(rows: list[dict[str, Any]]) -> tuple[str, list[str], str]:
-    """The three documents for rows (dicts of the entity fields and provenance)."""
-    events = [{f: r.get(f) for f in EVENT_BASE} for r in rows]
-    return json.dumps(rows, default=_plain), [entity_digest(r) for r in rows], json.dumps(events, default=_plain)
+def from_rows(rows: Sequence[dict[str, Any]]) -> list[Record]:
+    """Staging records of rows (dicts of the entity fields and provenance)."""
+    records = []
+    encode = _JSON.encode
+    for position, row in enumerate(rows, start=1):
+        values = [row.get(f) for f in FIELDS]
+        values[1 + _FLAGS_AT] = encode(values[1 + _FLAGS_AT] or {})
+        records.append((position, *values, entity_digest(row)))
+    return records
 
 
 async def upsert_entities(
     session: AsyncSession,
-    documents: tuple[str, list[str], str],
+    records: list[Record],
     *,
     now: datetime,
     source: str | None = None,
@@ -111,12 +124,14 @@ async def upsert_entities(
 ) -> tuple[int, int]:
     """(inserted, updated) for valid rows, unique by id; `source` is the provenance of rows that
     do not carry one."""
-    rows, digests, events = documents
+    # Through the session first: that is what opens its transaction on the asyncpg connection,
+    # which the COPY must run in (outside it, ON COMMIT DELETE ROWS would empty the table at once).
+    await session.execute(text(CREATE_STAGING))
+    raw = await (await session.connection()).get_raw_connection()
+    driver: Any = raw.driver_connection
+    await driver.copy_records_to_table(STAGING, records=records, columns=list(STAGED))
     params = {
-        "rows": rows,
-        "digests": digests,
-        "events": events,
-        "n": len(digests),
+        "n": len(records),
         "now": now,
         "source": source,
         "run_id": run_id,

@@ -71,10 +71,14 @@ _FLAGS_AT = ENTITY_CONTENT.index("flags")
 
 def entity_digest(row: Mapping[str, Any]) -> str:
     """The digest of an entity's content, whatever order its flags came in."""
-    content: list[Any] = [row.get(f) for f in ENTITY_CONTENT]
+    return content_digest([row.get(f) for f in ENTITY_CONTENT])
+
+
+def content_digest(content: list[Any]) -> str:
+    """entity_digest of the ENTITY_CONTENT values, in that order (the list is not changed)."""
     flags = content[_FLAGS_AT]
     if flags:
-        content[_FLAGS_AT] = sorted(flags.items())
+        content = [*content[:_FLAGS_AT], sorted(flags.items()), *content[_FLAGS_AT + 1 :]]
     return hashlib.blake2b(repr(content).encode(), digest_size=20).hexdigest()
 
 
