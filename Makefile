@@ -11,7 +11,8 @@ STAMP := $(VENV)/.installed
 install: $(STAMP) deploy/kafka/lib/.fetched
 	deploy/local/ensure-chromium.sh
 
-$(STAMP): $(foreach p,$(PACKAGES),$(p)/pyproject.toml) requirements-dev.txt
+$(STAMP): $(foreach p,$(PACKAGES),$(p)/pyproject.toml) requirements-dev.txt services/draw/setup.py services/draw/src/draw/_fastkeys.c
+	deploy/local/ensure-build-deps.sh
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 	$(BIN)/pip install -q -c constraints.txt $(foreach p,$(PACKAGES),-e $(p)) -r requirements-dev.txt

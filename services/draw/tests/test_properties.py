@@ -85,13 +85,25 @@ def test_forked_hashing_gives_the_same_draw(monkeypatch):
         assert ranked == [(c.entity_id, literal[c.entity_id]) for c in best[: quotas[stratum]]]
 
 
-def test_a_bad_pool_is_refused_before_the_forked_child_is_used(monkeypatch):
+@pytest.mark.parametrize("path", ["c-threads", "forked"])
+def test_a_bad_pool_is_refused_before_hashed_keys_are_used(monkeypatch, path):
+    """The checks run while threads or a child hash; their errors, not the hashers', reach the caller."""
     monkeypatch.setattr(algorithm, "PARALLEL_FROM", 10)
-    pool = [Candidate(f"E{i:03d}", "s", 1) for i in range(40)] + [Candidate("E001", "s", 1)]
+    monkeypatch.setattr(algorithm, "THREADS_FROM", 10)
+    if path == "forked":
+        monkeypatch.setattr(algorithm, "_fastkeys", None)
+    pool = [Candidate(f"E{i:03d}", "s", 1) for i in range(40)]
     with pytest.raises(algorithm.DrawInputError, match="duplicate"):
-        algorithm.select_targets(bytes(32), pool, {"s": 3})
+        algorithm.select_targets(bytes(32), [*pool, Candidate("E001", "s", 1)], {"s": 3})
     with pytest.raises(algorithm.DrawInputError, match="quotas"):
-        algorithm.select_targets(bytes(32), pool[:40], {"s": 41})
+        algorithm.select_targets(bytes(32), pool, {"s": 41})
+    for weight, field in ((0, "pool[40].weight"), (1001, "pool[40].weight"), ("2", "pool[40].weight")):
+        with pytest.raises(algorithm.DrawInputError) as refused:
+            algorithm.select_targets(bytes(32), [*pool, Candidate("E999", "s", weight)], {"s": 3})  # type: ignore[arg-type]
+        assert refused.value.field == field
+    with pytest.raises(algorithm.DrawInputError) as refused:
+        algorithm.select_targets(bytes(32), [*pool, Candidate("E999", ["s"], 1)], {"s": 3})  # type: ignore[arg-type]
+    assert refused.value.field == "pool[40].stratum"
 
 
 def test_the_pool_text_parses_back_to_its_candidates():
@@ -100,3 +112,70 @@ def test_the_pool_text_parses_back_to_its_candidates():
     assert parse_pool("") == []
     with pytest.raises(ValueError, match="not a pool text"):
         parse_pool("A\ts\n")
+
+
+def _literal_keys(prefix: bytes, ids: list[str], weights: list[int]) -> list[bytes]:
+    return [
+        max(hashlib.sha256(prefix + i.encode() + b"\x00" + j.to_bytes(4, "big")).digest() for j in range(w))
+        for i, w in zip(ids, weights, strict=True)
+    ]
+
+
+def test_the_c_keys_are_the_contracts_keys():
+    """draw/_fastkeys.c against §2 written out: non-ASCII, long and empty-looking ids, weights to 1000."""
+    assert algorithm._fastkeys is not None, "the build should have compiled draw/_fastkeys.c (make install)"
+    rng = random.Random(11)
+    ids = [f"E{i}" for i in range(300)] + ["抚顺-娱乐-0001", "é" * 300, "a\x00b", "x"]
+    weights = [rng.randint(1, 7) for _ in ids[:-1]] + [1000]
+    for seed_number in range(3):
+        prefix = hashlib.sha256(bytes([seed_number])).digest() + b"T"
+        assert algorithm._fastkeys.keys(prefix, ids, weights) == _literal_keys(prefix, ids, weights)
+    assert algorithm._fastkeys.keys(b"T", [], []) == []
+
+
+@pytest.mark.parametrize(
+    ("ids", "weights", "error"),
+    [
+        (["a"], [0], ValueError),
+        (["a"], [1001], ValueError),
+        (["a"], [2**70], ValueError),
+        (["a"], [True], TypeError),
+        ([1], [1], TypeError),
+        (["a", "b"], [1], ValueError),
+        (["\ud800"], [1], UnicodeEncodeError),
+    ],
+)
+def test_the_c_keys_refuse_what_the_contract_refuses(ids, weights, error):
+    with pytest.raises(error):
+        algorithm._fastkeys.keys(b"T", ids, weights)
+
+
+@pytest.mark.parametrize("case", range(6))
+def test_c_threads_python_and_forked_paths_draw_alike(monkeypatch, case):
+    rng = random.Random(case)
+    pool = [Candidate(f"E{i:05d}", f"s{i % 3}", rng.randint(1, 9)) for i in range(rng.randint(1500, 4000))]
+    quotas = {s: rng.randint(0, 400) for s in ("s0", "s1", "s2")}
+    seed = rng.randbytes(32)
+    monkeypatch.setattr(algorithm, "THREADS_FROM", 10**9)
+    in_c = algorithm.select_targets(seed, pool, quotas)
+    monkeypatch.setattr(algorithm, "THREADS_FROM", 1000)
+    assert algorithm.select_targets(seed, pool, quotas) == in_c
+    monkeypatch.setattr(algorithm, "_fastkeys", None)
+    assert algorithm.select_targets(seed, pool, quotas) == in_c
+    monkeypatch.setattr(algorithm, "PARALLEL_FROM", 1000)
+    assert algorithm.select_targets(seed, pool, quotas) == in_c
+    literal = dict(
+        zip(
+            (c.entity_id for c in pool),
+            _literal_keys(seed + b"T", [c.entity_id for c in pool], [c.weight for c in pool]),
+            strict=True,
+        )
+    )
+    expected = []
+    for stratum in sorted(quotas):
+        members = sorted(
+            (c for c in pool if c.stratum == stratum),
+            key=lambda c: (-int.from_bytes(literal[c.entity_id], "big"), c.entity_id),
+        )
+        expected += [(c.entity_id, stratum) for c in members[: quotas[stratum]]]
+    assert in_c == expected

@@ -4,6 +4,10 @@ Anyone must be able to recompute a draw from its public record, so this module f
 contract bit for bit. Where it departs from the contract's wording it is only to be fast on a
 million-entity pool; the tests hold every such shortcut to a literal transcription of the text.
 
+The target keys (millions of SHA-256 calls in a large draw) come from draw/_fastkeys.c when the
+build compiled it, hashed by two threads; otherwise from the pure-Python path below, split with a
+forked child. Both give the same keys, and the tests run both.
+
 Python compares `str` by code point, which is the same order as comparing their UTF-8 bytes, so
 "sorted by UTF-8 bytes" is plain `sorted()` on the ids.
 """
@@ -20,12 +24,13 @@ import threading
 from bisect import bisect_left, insort
 from collections import Counter
 from collections.abc import Awaitable, Callable, Collection, Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from itertools import compress, islice, repeat
 from math import isqrt
 from operator import attrgetter, eq, itemgetter, le
-from typing import Any, Literal, NamedTuple, ParamSpec, TypeVar
+from typing import Any, Literal, NamedTuple, ParamSpec, TypeVar, cast
 
 ALGORITHM = "ssj-draw-v1"
 MAX_WEIGHT = 1000
@@ -142,7 +147,10 @@ def _columns(pool: Sequence[Candidate]) -> tuple[list[str], list[str], list[int]
 
 def _validate_columns(ids: Sequence[str], strata: Sequence[str], weights: Sequence[Any]) -> None:
     _check_ids("pool[{}].entity_id", ids)
-    _check_ids("pool[{}].stratum", strata)
+    try:  # a few strata, a million times: checking each distinct one is enough, unless one fails
+        _check_ids("{}", list(set(strata)))
+    except (DrawInputError, TypeError):
+        _check_ids("pool[{}].stratum", strata)
     if weights and (set(map(type, weights)) != {int} or min(weights) < 1 or max(weights) > MAX_WEIGHT):
         for index, weight in enumerate(weights):
             _check_count(f"pool[{index}].weight", weight, 1, MAX_WEIGHT)
@@ -288,6 +296,11 @@ def _sha256_type() -> tuple[Callable[[bytes], Any], Callable[[Any], bytes]]:
 
 _SHA256, _DIGEST = _sha256_type()
 
+try:  # the same keys in C, when the build had a compiler and OpenSSL's headers (services/draw/setup.py)
+    from draw import _fastkeys  # type: ignore[attr-defined]
+except ImportError:  # pragma: no cover - exercised by the tests with the module set to None
+    _fastkeys = None
+
 
 def _level_keys(prefix: bytes, ids: Sequence[str], weights: Sequence[int]) -> list[bytes]:
     """key(e) of each entity, for entities ordered by weight descending.
@@ -427,17 +440,70 @@ def _forked_rank(
     return {s: _first(head.get(s, []) + tail.get(s, []), quotas[s]) for s in head.keys() | tail.keys()}
 
 
+def _by_stratum(ids: list[str], strata: list[str], weights: list[int]) -> dict[str, tuple[list[str], list[int]]]:
+    """Each stratum's ids and weights, in pool order."""
+    names = set(strata)
+    if len(names) <= _FEW_STRATA:
+        return {
+            name: (list(compress(ids, is_in)), list(compress(weights, is_in)))
+            for name in names
+            for is_in in [list(map(eq, strata, repeat(name)))]
+        }
+    grouped: dict[str, tuple[list[str], list[int]]] = {}
+    for entity_id, stratum, weight in zip(ids, strata, weights, strict=True):
+        group = grouped.get(stratum)
+        if group is None:
+            group = grouped[stratum] = ([], [])
+        group[0].append(entity_id)
+        group[1].append(weight)
+    return grouped
+
+
+# Pools at least this large are hashed by two threads in C (the GIL is released while hashing).
+THREADS_FROM = 50_000
+
+
+def _rank_in_c(
+    prefix: bytes, columns: tuple[list[str], list[str], list[int]], quotas: Mapping[str, int], check: Callable[[], None]
+) -> dict[str, Ranked]:
+    """_rank_strata with the keys from draw/_fastkeys.c, which hashes with the GIL released:
+    two threads hash the two halves of each stratum while this one runs `check`."""
+    keys = cast(Any, _fastkeys).keys
+    try:
+        grouped = _by_stratum(*columns)
+    except TypeError:  # an unhashable stratum: the check names it
+        check()
+        raise
+    if len(columns[0]) < THREADS_FROM:
+        check()
+        return {s: _ranked(keys(prefix, ids, weights), ids, quotas[s]) for s, (ids, weights) in grouped.items()}
+    with ThreadPoolExecutor(2, thread_name_prefix="draw-keys") as hashing:
+        halves = {
+            s: [
+                hashing.submit(keys, prefix, ids[:half], weights[:half]),
+                hashing.submit(keys, prefix, ids[half:], weights[half:]),
+            ]
+            for s, (ids, weights) in grouped.items()
+            for half in [len(ids) // 2]
+        }
+        check()  # meanwhile; if it raises, the threads' answers are never read
+        return {s: _ranked(a.result() + b.result(), grouped[s][0], quotas[s]) for s, (a, b) in halves.items()}
+
+
 def select_targets(seed: bytes, pool: Sequence[Candidate], quotas: Mapping[str, int]) -> list[tuple[str, str]]:
     """(entity_id, stratum) in selection order: strata ascending, then key order within each."""
 
+    columns = _columns(pool)
+
     def check() -> None:
-        columns = _columns(pool)
         _validate_columns(*columns)
         validate_quotas(Counter(columns[1]), quotas)
 
     prefix = seed + b"T"
     ranked = None
-    if len(pool) >= PARALLEL_FROM and (os.cpu_count() or 1) > 1 and hasattr(os, "fork"):
+    if _fastkeys is not None:
+        ranked = _rank_in_c(prefix, columns, quotas, check)
+    elif len(pool) >= PARALLEL_FROM and (os.cpu_count() or 1) > 1 and hasattr(os, "fork"):
         ranked = _forked_rank(prefix, pool, quotas, check)  # the child ranks while `check` runs
     else:
         check()
@@ -456,9 +522,13 @@ class _Loads:
 
     def pick(self, h: int, excluded: set[str]) -> str | None:
         """least[h mod len(least)] of §2: the lowest bucket with anyone eligible, minus the excluded."""
+        load = self.load
         for level in self.levels:
             bucket = self.buckets[level]
-            skip = sorted(bisect_left(bucket, i) for i in excluded if self.load[i] == level)
+            skip = [bisect_left(bucket, i) for i in excluded if load[i] == level]
+            if not skip:  # the usual case: nobody in this bucket is recused or already in the team
+                return bucket[h % len(bucket)]
+            skip.sort()
             if len(skip) == len(bucket):
                 continue
             index = h % (len(bucket) - len(skip))
