@@ -14,23 +14,21 @@ Python compares `str` by code point, which is the same order as comparing their 
 
 from __future__ import annotations
 
-import functools
-import gc
 import hashlib
 import marshal
 import os
 import signal
-import threading
 from bisect import bisect_left, insort
 from collections import Counter
-from collections.abc import Awaitable, Callable, Collection, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
 from dataclasses import dataclass
 from itertools import compress, islice, repeat
 from math import isqrt
 from operator import attrgetter, eq, itemgetter, le
-from typing import Any, Literal, NamedTuple, ParamSpec, TypeVar, cast
+from typing import Any, Literal, NamedTuple, cast
+
+from shared.collector import paused_gc
 
 ALGORITHM = "ssj-draw-v1"
 MAX_WEIGHT = 1000
@@ -589,48 +587,6 @@ def assign_teams(
             loads.add_one(pick)
         teams.append(tuple(team))
     return teams
-
-
-_gc_lock = threading.Lock()
-P = ParamSpec("P")
-R = TypeVar("R")
-_gc_pauses = 0
-_gc_was_enabled = False
-
-
-@contextmanager
-def paused_gc() -> Iterator[None]:
-    """A large draw allocates millions of small objects that all live until it ends; the cyclic
-    collector would walk them over and over (a third of the time) and find nothing to free.
-
-    Pauses nest and overlap (worker threads, concurrent requests): the collector is disabled by
-    the first and enabled again by the last, and only if it was enabled to begin with."""
-    global _gc_pauses, _gc_was_enabled
-    with _gc_lock:
-        if _gc_pauses == 0:
-            _gc_was_enabled = gc.isenabled()
-            gc.disable()
-        _gc_pauses += 1
-    try:
-        yield
-    finally:
-        with _gc_lock:
-            _gc_pauses -= 1
-            if _gc_pauses == 0 and _gc_was_enabled:
-                gc.enable()
-
-
-def without_gc(fn: Callable[P, Awaitable[R]]) -> Callable[P, Awaitable[R]]:
-    """paused_gc around a whole coroutine: commits and executes hold a million-entity pool across
-    their awaits, where every allocation could start a full collection over it. Other requests
-    run without the cyclic collector meanwhile (reference counting still frees their garbage)."""
-
-    @functools.wraps(fn)
-    async def paused(*args: P.args, **kwargs: P.kwargs) -> R:
-        with paused_gc():
-            return await fn(*args, **kwargs)
-
-    return paused
 
 
 def execute(

@@ -18,9 +18,9 @@ from typing import Any
 import httpx
 from pydantic import BaseModel, ConfigDict, TypeAdapter, ValidationError
 
-from draw.algorithm import paused_gc
 from draw.exceptions import RegistryFailed, RegistryUnavailable
 from draw.frozen import NULL, SNAPSHOT_COLUMNS, PoolEntity, unescape
+from shared.collector import paused_gc
 
 PAGE_LIMIT = 1000
 EXPORT_PATH = "/v1/entities:export"

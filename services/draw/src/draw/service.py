@@ -20,6 +20,7 @@ from draw.db import insert_rows
 from draw.exceptions import DrawNotFound, DrawVoided, NoInspectorLeft, ReRollRefused
 from draw.models import EXECUTED, VOIDED, Draw, DrawInspector, DrawPool, DrawSelection
 from draw.signing import Signer
+from shared.collector import paused_gc, without_gc
 from shared.paging import decode_cursor, encode_cursor
 from shared.problems import InvalidField, ProblemError
 
@@ -90,7 +91,7 @@ async def _checked_pools(session: AsyncSession, draw: Draw) -> tuple[DrawPool, s
 
 async def frozen_pools(session: AsyncSession, draw: Draw) -> tuple[list[algorithm.Candidate], list[Any]]:
     _, text, inspectors = await _checked_pools(session, draw)
-    with algorithm.paused_gc():
+    with paused_gc():
         return frozen.parse_pool(text), inspectors
 
 
@@ -99,7 +100,7 @@ async def selections_of(session: AsyncSession, draw_id: str) -> list[DrawSelecti
     return list((await session.scalars(query)).all())
 
 
-@algorithm.without_gc
+@without_gc
 async def execute_draw(
     session: AsyncSession, *, draw_id: str, external_entropy: str, caller: str, signer: Signer
 ) -> tuple[Draw, list[Any]]:
@@ -141,7 +142,7 @@ def _run(
 ) -> tuple[list[algorithm.Selection], dict[str, dict[str, Any]]]:
     """§2 and the selected entities' snapshots: pure and CPU-bound, so it runs in a worker thread,
     with the snapshot decompressed beside the draw."""
-    with algorithm.paused_gc(), ThreadPoolExecutor(1) as aside:
+    with paused_gc(), ThreadPoolExecutor(1) as aside:
         raw = aside.submit(zlib.decompress, snapshot)
         pool = frozen.parse_pool(text)
         chosen = algorithm.execute(seed, pool, inspectors, *shape)

@@ -1,3 +1,4 @@
+from collections.abc import AsyncIterator
 from datetime import date
 from typing import Annotated, Literal
 
@@ -10,22 +11,28 @@ from registry.listing import EntityFilter
 from registry.schemas import EntityBatch, RiskKind, Sector
 from registry.service import today
 from shared.auth import Caller, require_scopes
+from shared.collector import paused_gc
 from shared.problems import InvalidField
 
 ReadCaller = Annotated[Caller, Depends(require_scopes("registry:read"))]
 WriteCaller = Annotated[Caller, Depends(require_scopes("registry:write"))]
 
 
-async def entity_batch(request: Request) -> EntityBatch:
+async def entity_batch(request: Request) -> AsyncIterator[EntityBatch]:
     """The batch validated straight from the JSON bytes by pydantic-core: for batches of
     thousands of rows this is the largest share of a request's time, and half of it is saved
     by not building Python objects first (FastAPI's json.loads, then validation). Errors are
-    the same 422 problem with every field listed."""
-    try:
-        return EntityBatch.model_validate_json(await request.body())
-    except ValidationError as exc:  # located in the body, as FastAPI's own body errors are
-        errors = [error | {"loc": ("body", *error["loc"])} for error in exc.errors(include_url=False)]
-        raise RequestValidationError(errors) from None
+    the same 422 problem with every field listed.
+
+    The cyclic collector is paused from here to the end of the request: thousands of models
+    would start full collections that free nothing (a fifth of a batch's time, measured)."""
+    with paused_gc():
+        try:
+            batch = EntityBatch.model_validate_json(await request.body())
+        except ValidationError as exc:  # located in the body, as FastAPI's own body errors are
+            errors = [error | {"loc": ("body", *error["loc"])} for error in exc.errors(include_url=False)]
+            raise RequestValidationError(errors) from None
+        yield batch
 
 
 # Declare after the caller dependency: the credential is checked before the body is read.
