@@ -179,7 +179,7 @@ def parse_export(text: str) -> tuple[list[str], list[PoolEntity]]:
     cells = operator.itemgetter(*(header.index(c) for c in wanted))
     has_version, has_risk, width = "version" in header, "risk" in header, len(header)
     parsed: dict[str, Any] = {NULL: None}
-    intern, rows = sys.intern, []
+    intern, rows, new = sys.intern, [], tuple.__new__
     for line in lines[1:]:
         f = line.split("\t")
         if len(f) != width:
@@ -194,7 +194,7 @@ def parse_export(text: str) -> tuple[list[str], list[PoolEntity]]:
             i = unescape(i) or i
         kind = (intern(sector), intern(subtype), intern(division), None if grade == NULL else intern(grade))
         row = (i, *kind[:2], "", "", *kind[2:], parsed[flags] or _NO_FLAGS, active in _TRUE, int(version))
-        rows.append(PoolEntity(*row, parsed[risk], line))
+        rows.append(new(PoolEntity, (*row, parsed[risk], line)))  # tuple.__new__: PoolEntity() runs Python
     rows.sort(key=operator.attrgetter("id"))
     return header, rows
 

@@ -71,6 +71,7 @@ def candidates(entities: Sequence[PoolEntity], policy: str) -> list[Candidate]:
     weights: dict[tuple[int, int], int] = {}
     strata: dict[tuple[str, str, str | None], str] = {}
     pool = []
+    new = tuple.__new__
     for e in entities:
         key = (id(e.risk), id(e.flags))
         w = weights.get(key)
@@ -80,7 +81,7 @@ def candidates(entities: Sequence[PoolEntity], policy: str) -> list[Candidate]:
         stratum = strata.get(kind)
         if stratum is None:
             stratum = strata[kind] = stratum_of(e)
-        pool.append(Candidate(e.id, stratum, w))
+        pool.append(new(Candidate, (e.id, stratum, w)))  # tuple.__new__: Candidate() runs Python
     return pool
 
 
