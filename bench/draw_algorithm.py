@@ -37,7 +37,7 @@ from starlette.routing import Route
 
 from draw import algorithm as alg
 from shared.auth import token_sha256
-from shared.testing import PG_BASE, create_database, migrated_database
+from shared.testing import PG_BASE, create_database, drop_databases, migrated_database
 from ssj_cli.stack import service_dir
 
 STRATA = ("hotel", "pawn")
@@ -255,15 +255,6 @@ async def naive_sql(database: str, quotas: dict[str, int]) -> float:
         await conn.close()
 
 
-async def drop(*urls: str) -> None:
-    conn = await asyncpg.connect(f"{PG_BASE}/postgres")
-    try:
-        for url in urls:
-            await conn.execute(f'DROP DATABASE IF EXISTS "{url.rsplit("/", 1)[1]}" WITH (FORCE)')
-    finally:
-        await conn.close()
-
-
 def end_to_end(n: int, quotas: dict[str, int]) -> dict[str, float]:
     registry_url = asyncio.run(create_database("bench_registry"))
     draw_url = asyncio.run(migrated_database(service_dir("draw"), "bench_draw"))
@@ -294,7 +285,7 @@ def end_to_end(n: int, quotas: dict[str, int]) -> dict[str, float]:
             figures["order_by_random_s"] = asyncio.run(naive_sql(registry_db, quotas))
             return figures
         finally:
-            asyncio.run(drop(registry_url, draw_url))
+            asyncio.run(drop_databases(registry_url, draw_url))
 
 
 def main(n: int | None = None) -> dict[str, object]:

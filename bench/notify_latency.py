@@ -26,7 +26,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import asyncpg
 import httpx
 import uvicorn
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
@@ -47,7 +46,7 @@ from shared.db import make_engine, make_sessionmaker
 from shared.events import Event, encode
 from shared.messaging import handle_once
 from shared.settings import ServiceSettings
-from shared.testing import KAFKA_BOOTSTRAP, PG_BASE, migrated_database
+from shared.testing import KAFKA_BOOTSTRAP, drop_databases, migrated_database
 from ssj_cli.stack import service_dir
 
 EVENTS = int(os.environ.get("BENCH_NOTIFY_EVENTS", "1000"))
@@ -338,7 +337,7 @@ async def run() -> dict[str, Any]:
             process.wait(30)
         await bench.http.aclose()
         await bench.engine.dispose()
-        await drop_database(url)
+        await drop_databases(url)
 
 
 def _answers(bench: Bench) -> Callable[[], Awaitable[bool]]:
@@ -350,14 +349,6 @@ def _answers(bench: Bench) -> Callable[[], Awaitable[bool]]:
             return False
 
     return check
-
-
-async def drop_database(url: str) -> None:
-    conn = await asyncpg.connect(f"{PG_BASE}/postgres")
-    try:
-        await conn.execute(f'DROP DATABASE IF EXISTS "{url.rsplit("/", 1)[1]}" WITH (FORCE)')
-    finally:
-        await conn.close()
 
 
 def machine() -> dict[str, Any]:

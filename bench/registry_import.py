@@ -27,7 +27,7 @@ import httpx
 
 from registry.codes import credit_check_char, id_check_char
 from shared.auth import token_sha256
-from shared.testing import PG_BASE, migrated_database
+from shared.testing import PG_BASE, drop_databases, migrated_database
 from ssj_cli.stack import service_dir
 
 DISTRICTS = ("210402", "210403", "210404", "210411", "210421", "210422", "210423")
@@ -159,6 +159,7 @@ def main(n: int | None = None) -> dict[str, object]:
     finally:
         api.terminate()
         api.wait()
+        asyncio.run(drop_databases(url))
     return {
         "cpus": os.cpu_count(),
         "load_average_1m": round(os.getloadavg()[0], 2),  # other work on the machine skews both figures

@@ -43,6 +43,16 @@ async def create_database(prefix: str) -> str:
     return async_url(name)
 
 
+async def drop_databases(*urls: str) -> None:
+    """Drop databases made by create_database (benchmarks clean up after themselves)."""
+    conn = await asyncpg.connect(f"{PG_BASE}/postgres")
+    try:
+        for url in urls:
+            await conn.execute(f'DROP DATABASE IF EXISTS "{url.rsplit("/", 1)[1]}" WITH (FORCE)')
+    finally:
+        await conn.close()
+
+
 async def migrated_database(service_dir: Path, prefix: str) -> str:
     url = await create_database(prefix)
     upgrade(service_dir, url)
