@@ -6,6 +6,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
+from draw import events as draw_events
 from draw.db import messaging
 from draw.events import DRAW_COMMITTED, DRAW_EXECUTED
 from draw.main import create_app
@@ -270,8 +271,12 @@ async def test_the_executed_event_follows_the_contract(client, registry, session
         "risk_policy",
         "executed_at",
         "record_url",
+        "part",
+        "parts",
+        "selections_total",
         "selections",
     }
+    assert (event["part"], event["parts"], event["selections_total"]) == (1, 1, len(executed["selections"]))
     assert (event["check_type"], event["joint_departments"], event["risk_policy"]) == ("on_site", [], "risk-v1")
     assert (event["draw_id"], event["sector"], event["checking_body"], event["period"], event["due_date"]) == (
         draw["id"],
@@ -291,6 +296,28 @@ async def test_the_executed_event_follows_the_contract(client, registry, session
     async with sessionmaker() as s:
         outbox = (await s.execute(select(messaging.outbox).where(messaging.outbox.c.type == DRAW_EXECUTED))).one()
     assert (outbox.key, outbox.subject, outbox.source) == (draw["id"], draw["id"], "/ssj/draw")
+
+
+async def test_a_large_draw_is_announced_in_parts_under_the_message_limit(client, registry, sessionmaker, monkeypatch):
+    monkeypatch.setattr(draw_events, "SELECTIONS_PER_EVENT", 2)
+    await venues_and_team(registry, venues=9)
+    draw = await commit(client, quota={"all": True})
+    executed = (await execute(client, draw["id"])).json()
+    async with sessionmaker() as s:
+        rows = (
+            await s.execute(
+                select(messaging.outbox.c.key, messaging.outbox.c.data)
+                .where(messaging.outbox.c.type == DRAW_EXECUTED)
+                .order_by(messaging.outbox.c.id)
+            )
+        ).all()
+    parts = [json.loads(data) for _, data in rows]
+    assert {key for key, _ in rows} == {draw["id"]}  # one key: one partition, in order
+    assert [(p["part"], p["parts"], p["selections_total"]) for p in parts] == [(n, 5, 9) for n in range(1, 6)]
+    assert [len(p["selections"]) for p in parts] == [2, 2, 2, 2, 1]
+    shown = [{k: s[k] for k in ("position", "entity_id", "stratum", "team")} for p in parts for s in p["selections"]]
+    assert shown == executed["selections"]
+    assert all(p["draw_id"] == draw["id"] and p["record_url"] == parts[0]["record_url"] for p in parts)
 
 
 async def test_scopes(client, registry):

@@ -75,6 +75,19 @@ async def test_a_later_event_adds_only_missing_positions(sessionmaker, deps):
     assert [t.position for t in await _tasks(sessionmaker)] == [1, 2]
 
 
+async def test_the_parts_of_a_large_draw_each_make_their_own_tasks(sessionmaker, deps):
+    """A large draw's executed event comes in parts (draw/events.py); any order, any repeats."""
+    selections = [selection(n, [f"INS-{n}"]) for n in range(1, 6)]
+    parts = [
+        draw_data(selections[at : at + 2], part=part, parts=3, selections_total=5)
+        for part, at in enumerate(range(0, 5, 2), start=1)
+    ]
+    for data in (parts[2], parts[0], parts[2], parts[1]):
+        await deliver(sessionmaker, draw_event(data), deps)
+    assert [t.position for t in await _tasks(sessionmaker)] == [1, 2, 3, 4, 5]
+    assert await _count(sessionmaker, TeamMember) == 5
+
+
 async def test_checklists_are_fetched_once_per_sector_and_flags(sessionmaker, deps, registry_calls):
     selections = [
         selection(1, ["A"]),

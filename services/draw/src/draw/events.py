@@ -8,7 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from draw.algorithm import Selection
 from draw.db import messaging
 from draw.models import Draw
-from shared.messaging import emit
+from shared.messaging import Outgoing, emit, emit_many
 
 SOURCE = "/ssj/draw"
 DRAW_COMMITTED = "ssj.draw.committed"
@@ -65,28 +65,49 @@ def entity_snapshot(sector: str, row: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
+# Selections per executed event: 5,000 are about 1.6 MB, far under Kafka's message limit
+# (kafka_max_message_bytes, 16 MiB), which one event of a 60,000-entity draw would pass.
+SELECTIONS_PER_EVENT = 5_000
+
+
 async def draw_executed(
     session: AsyncSession,
     draw: Draw,
     selections: Sequence[Selection],
     snapshots: Mapping[str, Mapping[str, Any]],
 ) -> None:
+    """One event per SELECTIONS_PER_EVENT selections, each with the whole plan, its `part` of
+    `parts` and the draw's `selections_total`; all keyed by the draw id, so they stay in order.
+    A consumer may act on each part alone (inspection makes the part's tasks)."""
     assert draw.executed_at is not None
-    data = _plan(draw) | {
-        "executed_at": draw.executed_at.isoformat(),
-        "record_url": draw.record_url,
-        "selections": [
-            {
-                "position": s.position,
-                "entity_id": s.entity_id,
-                "stratum": s.stratum,
-                "team": list(s.team),
-                "entity": entity_snapshot(draw.sector, snapshots[s.entity_id]),
-            }
-            for s in selections
-        ],
-    }
-    await emit(session, messaging, type=DRAW_EXECUTED, source=SOURCE, key=draw.id, subject=draw.id, data=data)
+    plan = _plan(draw) | {"executed_at": draw.executed_at.isoformat(), "record_url": draw.record_url}
+    chunks = [selections[at : at + SELECTIONS_PER_EVENT] for at in range(0, len(selections), SELECTIONS_PER_EVENT)]
+    chunks = chunks or [[]]
+    events = [
+        Outgoing(
+            DRAW_EXECUTED,
+            draw.id,
+            plan
+            | {
+                "part": part,
+                "parts": len(chunks),
+                "selections_total": len(selections),
+                "selections": [
+                    {
+                        "position": s.position,
+                        "entity_id": s.entity_id,
+                        "stratum": s.stratum,
+                        "team": list(s.team),
+                        "entity": entity_snapshot(draw.sector, snapshots[s.entity_id]),
+                    }
+                    for s in chunk
+                ],
+            },
+            draw.id,
+        )
+        for part, chunk in enumerate(chunks, start=1)
+    ]
+    await emit_many(session, messaging, SOURCE, events)
 
 
 async def draw_voided(session: AsyncSession, draw: Draw) -> None:
