@@ -8,12 +8,13 @@ from email.utils import format_datetime
 import httpx
 import pytest
 
-from registry import codes
+from registry import bulk, codes
 from registry.imports import BadFile, csv_row, decode, parse_csv
 from registry.rules import validate_row
+from registry.schemas import EntityIn
 from registry.sources import explosives, fire, hotel, market, netcafe, security
 from registry.sources.http import SourceClient
-from registry.store import ENTITY_CONTENT, digest
+from registry.store import ENTITY_CONTENT, digest, entity_digest
 
 from .factories import credit_code, entity, id_number
 
@@ -90,6 +91,31 @@ def test_digests_ignore_flag_order_and_provenance():
     a = entity(flags={"lodging": True})
     assert digest(a | {"source": "hotel"}, ENTITY_CONTENT) == digest(a | {"source": "api"}, ENTITY_CONTENT)
     assert digest(a, ENTITY_CONTENT) != digest(a | {"name": "other"}, ENTITY_CONTENT)
+
+
+def test_bulk_records_carry_the_same_digests_as_the_row_by_row_path():
+    """bulk.from_models shares flag sets across rows; each digest must still be entity_digest's."""
+    flag_sets = [{}, {"key_unit": True, "crowded_place": False}, {"crowded_place": False, "key_unit": True}]
+    flag_sets += [{"key_unit": True, "crowded_place": True}, {"key_unit": True, "crowded_place": False}]
+    rows = [
+        entity(
+            id=f"D-{n}",
+            sector="fire_safety",
+            subtype="unit",
+            grade=None,
+            flags=flags,
+            name="单位",
+            credit_code="91350100M000100Y43",
+        )
+        for n, flags in enumerate(flag_sets * 3)
+    ]
+    items = [EntityIn.model_validate(row) for row in rows]
+    records = bulk.from_models(items)
+    assert [r[-1] for r in records] == [entity_digest(e.__dict__) for e in items]
+    assert records[1][-1] != records[3][-1]  # different flags, different digests
+    assert records[1][1 + ENTITY_CONTENT.index("flags") + 1] == '{"key_unit":true,"crowded_place":false}'
+    by_id = {r[1]: r[-1] for r in records}
+    assert by_id["D-1"] == by_id["D-2"] != by_id["D-0"]  # flag order never matters
 
 
 def test_spreadsheet_words():

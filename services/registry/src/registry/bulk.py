@@ -22,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from registry.events import ENTITY_EVENT_FIELDS, ENTITY_UPSERTED, SOURCE
 from registry.schemas import EntityIn
-from registry.store import COUNTER, ENTITY_CONTENT, PROVENANCE, content_digest, entity_digest
+from registry.store import COUNTER, ENTITY_CONTENT, PROVENANCE, entity_digest, sorted_content_digest
 from shared.observability import traceparent_var
 
 FIELDS = ("id", *ENTITY_CONTENT, *PROVENANCE)
@@ -92,12 +92,18 @@ Record = tuple[Any, ...]  # the STAGED columns
 def from_models(items: Sequence[EntityIn]) -> list[Record]:
     """Staging records of validated models (no provenance: the statement fills in `source`)."""
     records = []
-    encode = _JSON.encode
+    # A sector has a handful of flags, so a batch holds few distinct flag sets: each is encoded
+    # (and sorted, for the digest) once.
+    flag_sets: dict[tuple[tuple[str, bool], ...], tuple[str, Any]] = {}
     for position, e in enumerate(items, start=1):
         content = list(_CONTENT(e))
-        flags = encode(content[_FLAGS_AT])
-        digest = content_digest(content)
-        content[_FLAGS_AT] = flags
+        flags = content[_FLAGS_AT]
+        key = tuple(flags.items())
+        known = flag_sets.get(key)
+        if known is None:
+            known = flag_sets[key] = (_JSON.encode(flags), sorted(key) if key else flags)
+        digest = sorted_content_digest(content, known[1])
+        content[_FLAGS_AT] = known[0]
         records.append((position, e.id, *content, *_NO_PROVENANCE, digest))
     return records
 

@@ -77,8 +77,12 @@ def entity_digest(row: Mapping[str, Any]) -> str:
 def content_digest(content: list[Any]) -> str:
     """entity_digest of the ENTITY_CONTENT values, in that order (the list is not changed)."""
     flags = content[_FLAGS_AT]
-    if flags:
-        content = [*content[:_FLAGS_AT], sorted(flags.items()), *content[_FLAGS_AT + 1 :]]
+    return sorted_content_digest(content, sorted(flags.items()) if flags else flags)
+
+
+def sorted_content_digest(content: list[Any], sorted_flags: Any) -> str:
+    """content_digest, given the flags already as sorted (name, value) pairs ({} if none)."""
+    content = [*content[:_FLAGS_AT], sorted_flags, *content[_FLAGS_AT + 1 :]]
     return hashlib.blake2b(repr(content).encode(), digest_size=20).hexdigest()
 
 
