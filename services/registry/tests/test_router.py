@@ -1,3 +1,5 @@
+import uuid
+
 import pytest
 from sqlalchemy import func, select
 
@@ -23,6 +25,18 @@ async def test_batch_upsert_counts_and_versions(client, sessionmaker):
     assert r.json()["version"] == 2 and r.json()["name"] == "新名字"
     async with sessionmaker() as s:
         assert await s.scalar(select(func.count()).select_from(messaging.outbox)) == 3
+
+
+async def test_bulk_event_ids_are_unique_uuids(client, sessionmaker):
+    """The bulk path numbers a batch's event ids (bulk.py): still UUIDs, never two alike."""
+    for _ in range(3):
+        r = await client.post("/v1/entities:batch", json={"entities": [entity() for _ in range(40)]}, headers=W)
+        assert r.json()["inserted"] == 40
+    async with sessionmaker() as s:
+        ids = list((await s.scalars(select(messaging.outbox.c.event_id))).all())
+    assert len(ids) == len(set(ids)) == 120
+    assert all(str(uuid.UUID(i)) == i and uuid.UUID(i).version == 4 for i in ids)
+    assert len({i[:28] for i in ids}) == 3  # one random stem per batch
 
 
 @pytest.mark.parametrize(

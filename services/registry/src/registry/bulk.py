@@ -12,6 +12,7 @@ embedded default) uses; test_parity holds the two paths to that.
 """
 
 import json
+import uuid
 from collections.abc import Sequence
 from datetime import datetime
 from operator import attrgetter
@@ -72,7 +73,8 @@ WITH clock AS (
   FROM up
 ), queued AS (
   INSERT INTO outbox (event_id, type, source, subject, key, data, traceparent, created_at)
-  SELECT CAST(gen_random_uuid() AS text), '{ENTITY_UPSERTED}', '{SOURCE}', up.id, up.id,
+  SELECT overlay(CAST(:event_ids AS text) PLACING right(lpad(to_hex(up.seq), 8, '0'), 8) FROM 29 FOR 8),
+         '{ENTITY_UPSERTED}', '{SOURCE}', up.id, up.id,
          (SELECT CAST(row_to_json(event) AS text) FROM (SELECT {event}) AS event),
          CAST(:traceparent AS text), CAST(:now AS timestamptz)
   FROM up
@@ -143,6 +145,11 @@ async def upsert_entities(
         "run_id": run_id,
         "change": change,
         "traceparent": traceparent_var.get(),
+        # Event ids: a fresh random UUID per batch whose last 8 hex digits are each row's change
+        # number (low 32 bits; a batch's are consecutive, so they differ). Still UUID-shaped and
+        # unique, and a batch's ids sit side by side in the outbox's unique index, where 5,000
+        # random ones cost a tenth of the statement.
+        "event_ids": str(uuid.uuid4()),
     }
     inserted, written = (await session.execute(UPSERT, params)).one()
     return int(inserted), int(written) - int(inserted)
