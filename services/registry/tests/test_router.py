@@ -1,3 +1,4 @@
+import gc
 import uuid
 
 import pytest
@@ -25,6 +26,7 @@ async def test_batch_upsert_counts_and_versions(client, sessionmaker):
     assert r.json()["version"] == 2 and r.json()["name"] == "新名字"
     async with sessionmaker() as s:
         assert await s.scalar(select(func.count()).select_from(messaging.outbox)) == 3
+    assert gc.isenabled()  # batches pause the cyclic collector (dependencies.py) only while they run
 
 
 async def test_bulk_event_ids_are_unique_uuids(client, sessionmaker):
@@ -58,6 +60,7 @@ async def test_bad_entity_names_the_field_and_changes_nothing(client, sessionmak
     assert r.json()["field"] == field
     async with sessionmaker() as s:
         assert await s.scalar(select(func.count()).select_from(Entity)) == 0
+    assert gc.isenabled()  # a refused batch ends its collector pause too
 
 
 async def test_duplicate_ids_in_one_batch_are_refused(client):
