@@ -320,26 +320,12 @@ def _level_keys(prefix: bytes, ids: Sequence[str], weights: Sequence[int]) -> li
     return keys
 
 
-# Up to this many strata are grouped by one C-level pass each; more by one Python pass in all.
-_FEW_STRATA = 16
-
-
 def _by_weight(ids: list[str], strata: list[str], weights: list[int]) -> dict[str, tuple[list[str], list[int]]]:
     """Each stratum's ids and weights, heaviest first."""
-    names = set(strata)
-    if len(names) <= _FEW_STRATA:
-        positions = {name: list(compress(range(len(strata)), map(eq, strata, repeat(name)))) for name in names}
-    else:
-        positions = {}
-        for index, stratum in enumerate(strata):
-            group = positions.get(stratum)
-            if group is None:
-                group = positions[stratum] = []
-            group.append(index)
     grouped = {}
-    for stratum, group in positions.items():
-        group.sort(key=weights.__getitem__, reverse=True)
-        grouped[stratum] = (list(map(ids.__getitem__, group)), list(map(weights.__getitem__, group)))
+    for stratum, (members, their_weights) in _by_stratum(ids, strata, weights).items():
+        order = sorted(range(len(members)), key=their_weights.__getitem__, reverse=True)
+        grouped[stratum] = (list(map(members.__getitem__, order)), list(map(their_weights.__getitem__, order)))
     return grouped
 
 
@@ -438,6 +424,10 @@ def _forked_rank(
     return {s: _first(head.get(s, []) + tail.get(s, []), quotas[s]) for s in head.keys() | tail.keys()}
 
 
+# Up to this many strata are grouped by one C-level pass each; more by one Python pass in all.
+_FEW_STRATA = 16
+
+
 def _by_stratum(ids: list[str], strata: list[str], weights: list[int]) -> dict[str, tuple[list[str], list[int]]]:
     """Each stratum's ids and weights, in pool order."""
     names = set(strata)
@@ -490,7 +480,6 @@ def _rank_in_c(
 
 def select_targets(seed: bytes, pool: Sequence[Candidate], quotas: Mapping[str, int]) -> list[tuple[str, str]]:
     """(entity_id, stratum) in selection order: strata ascending, then key order within each."""
-
     columns = _columns(pool)
 
     def check() -> None:
