@@ -2,6 +2,7 @@
 to our fields (no database, no network)."""
 
 import random
+import re
 from datetime import UTC, date, datetime, timedelta
 from email.utils import format_datetime
 
@@ -66,6 +67,30 @@ def test_check_characters_match_the_standards_weighted_sums():
 def test_id_card_problems(number, problem):
     found = codes.id_card_problem(number)
     assert (found is None) if problem is None else (problem in (found or ""))
+
+
+def test_the_schema_validators_accept_exactly_what_the_problem_checks_accept():
+    rng = random.Random(3)
+    numbers = ["11010519491231002X", "11010519491231002x", "110105194913310028", "110105189912310021"]
+    codes_ = ["91350100M000100Y43", "91350100M000100Y4", "91350100m000100Y43"]
+    for _ in range(3000):
+        born = f"{rng.randint(1890, 2020)}{rng.randint(1, 13):02d}{rng.randint(1, 31):02d}"
+        numbers.append(id_number(f"210402{born}{rng.randint(0, 999):03d}"))
+        body = "".join(rng.choice(codes.CREDIT_CHARSET) for _ in range(17))
+        codes_.append(body + rng.choice([codes.credit_check_char(body), rng.choice(codes.CREDIT_CHARSET)]))
+        numbers.append(numbers[-1][:17] + rng.choice("0123456789Xx"))
+    for checked, problem, values in (
+        (codes.checked_id_number, lambda v: codes.id_card_problem(v.upper()), numbers),
+        (codes.checked_credit_code, codes.credit_code_problem, codes_),
+        (codes.checked_division, codes.division_problem, ["210402", "210400", "210101", ""]),
+    ):
+        for value in values:
+            reason = problem(value)
+            if reason is None:
+                assert checked(value) == (value.upper() if checked is codes.checked_id_number else value)
+            else:
+                with pytest.raises(ValueError, match=re.escape(reason)):
+                    checked(value)
 
 
 def test_divisions_are_fushun_counties_and_districts():

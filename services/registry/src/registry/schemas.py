@@ -24,26 +24,19 @@ Ident = Annotated[
 ]
 
 
-def _check(problem_of):  # type: ignore[no-untyped-def]
-    def check(value: str) -> str:
-        problem = problem_of(value)
-        if problem:
-            raise ValueError(problem)
-        return value
-
-    return AfterValidator(check)
-
-
 CreditCode = Annotated[
-    str, _check(codes.credit_code_problem), Field(description="统一社会信用代码 (GB 32100-2015, check digit verified)")
+    str,
+    AfterValidator(codes.checked_credit_code),
+    Field(description="统一社会信用代码 (GB 32100-2015, check digit verified)"),
 ]
 DivisionCode = Annotated[
-    str, _check(codes.division_problem), Field(description="行政区划代码 of a Fushun county or district (2104xx)")
+    str,
+    AfterValidator(codes.checked_division),
+    Field(description="行政区划代码 of a Fushun county or district (2104xx)"),
 ]
 IdCardNumber = Annotated[
     str,
-    AfterValidator(str.upper),
-    _check(codes.id_card_problem),
+    AfterValidator(codes.checked_id_number),
     Field(description="法定代表人身份证号 (GB 11643-1999, birth date and check character verified)"),
 ]
 
