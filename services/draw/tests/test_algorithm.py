@@ -15,7 +15,7 @@ from draw.algorithm import (
     DrawInputError,
     Inspector,
     NoEligibleInspector,
-    _top_k,
+    _ranked,
     assign_teams,
     build_record,
     commitment_sha256,
@@ -172,6 +172,10 @@ def test_key_is_the_largest_of_w_hashes():
 
 
 # --- ties, which SHA-256 never produces by itself -----------------------------------------
+
+
+def _top_k(keys: list[bytes], ids: list[str], k: int) -> list[str]:
+    return [entity_id for entity_id, _ in _ranked(keys, ids, k)]
 
 
 def test_top_k_breaks_key_ties_by_id_bytes_ascending():

@@ -75,8 +75,9 @@ def test_forked_hashing_gives_the_same_draw(monkeypatch):
     }
     for ids, weights in algorithm._by_weight(*algorithm._columns(pool)).values():
         assert algorithm._level_keys(prefix, ids, weights) == [literal[i] for i in ids]
-    forked = algorithm._forked_rank(prefix, pool, quotas, lambda: None)
-    assert forked == algorithm._rank_strata(prefix, pool, quotas)
+    columns = algorithm._columns(pool)
+    forked = algorithm._forked_rank(prefix, columns, quotas, lambda: None)
+    assert forked == algorithm._rank_strata(prefix, columns, quotas)
     for stratum, ranked in (forked or {}).items():
         best = sorted(
             (c for c in pool if c.stratum == stratum),

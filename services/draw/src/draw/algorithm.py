@@ -135,11 +135,14 @@ def _check_count(field: str, value: object, low: int, high: int | None = None) -
         raise DrawInputError(field, f"must be an integer {bounds}")
 
 
+Columns = tuple[list[str], list[str], list[int]]  # ids, strata, weights: see _columns
+
+
 def validate_pool(pool: Sequence[Candidate]) -> None:
     _validate_columns(*_columns(pool))
 
 
-def _columns(pool: Sequence[Candidate]) -> tuple[list[str], list[str], list[int]]:
+def _columns(pool: Sequence[Candidate]) -> Columns:
     return list(map(_ENTITY_ID, pool)), list(map(_STRATUM, pool)), list(map(_WEIGHT, pool))
 
 
@@ -365,14 +368,9 @@ def _first(rows: Ranked, k: int) -> Ranked:
     return rows[:k]
 
 
-def _top_k(keys: list[bytes], ids: list[str], k: int) -> list[str]:
-    """The k ids with the largest keys, by key descending, ties by id ascending."""
-    return [entity_id for entity_id, _ in _ranked(keys, ids, k)]
-
-
-def _rank_strata(prefix: bytes, pool: Sequence[Candidate], quotas: Mapping[str, int]) -> dict[str, Ranked]:
+def _rank_strata(prefix: bytes, columns: Columns, quotas: Mapping[str, int]) -> dict[str, Ranked]:
     """Each stratum's first k_s (or all, if fewer) of these candidates."""
-    grouped = _by_weight(*_columns(pool))
+    grouped = _by_weight(*columns)
     return {s: _ranked(_level_keys(prefix, ids, weights), ids, quotas[s]) for s, (ids, weights) in grouped.items()}
 
 
@@ -384,14 +382,17 @@ PARENT_SHARE = 0.42
 
 
 def _forked_rank(
-    prefix: bytes, pool: Sequence[Candidate], quotas: Mapping[str, int], check: Callable[[], None]
+    prefix: bytes, columns: Columns, quotas: Mapping[str, int], check: Callable[[], None]
 ) -> dict[str, Ranked] | None:
     """_rank_strata of the pool's tail in a forked child and of its head here, merged: the first
     k of a stratum are among the first k of either part. `check` runs here first; if it raises,
     the child is killed. None if the child fails in any way (the caller then ranks alone). The
     child only ranks and writes to a pipe, then leaves with os._exit: it runs none of the
     parent's cleanup and touches none of its locks."""
-    split = int(len(pool) * PARENT_SHARE)
+    split = int(len(columns[0]) * PARENT_SHARE)
+    ids, strata, weights = columns
+    head: Columns = (ids[:split], strata[:split], weights[:split])
+    tail: Columns = (ids[split:], strata[split:], weights[split:])
     try:
         read_fd, write_fd = os.pipe()
         pid = os.fork()
@@ -401,7 +402,7 @@ def _forked_rank(
     if pid == 0:  # pragma: no cover - the child's coverage is not collected
         try:
             os.close(read_fd)
-            view = memoryview(marshal.dumps(_rank_strata(prefix, pool[split:], quotas)))
+            view = memoryview(marshal.dumps(_rank_strata(prefix, tail, quotas)))
             while view:
                 view = view[os.write(write_fd, view) :]
         finally:
@@ -410,7 +411,7 @@ def _forked_rank(
     with os.fdopen(read_fd, "rb") as pipe:
         try:
             check()
-            head = _rank_strata(prefix, pool[:split], quotas)
+            ranked_head = _rank_strata(prefix, head, quotas)
         except BaseException:
             os.kill(pid, signal.SIGKILL)
             raise
@@ -418,10 +419,13 @@ def _forked_rank(
             data = pipe.read()
             os.waitpid(pid, 0)
     try:
-        tail = marshal.loads(data)
+        ranked_tail = marshal.loads(data)
     except (EOFError, ValueError, TypeError):
         return None
-    return {s: _first(head.get(s, []) + tail.get(s, []), quotas[s]) for s in head.keys() | tail.keys()}
+    return {
+        s: _first(ranked_head.get(s, []) + ranked_tail.get(s, []), quotas[s])
+        for s in ranked_head.keys() | ranked_tail.keys()
+    }
 
 
 # Up to this many strata are grouped by one C-level pass each; more by one Python pass in all.
@@ -452,7 +456,7 @@ THREADS_FROM = 50_000
 
 
 def _rank_in_c(
-    prefix: bytes, columns: tuple[list[str], list[str], list[int]], quotas: Mapping[str, int], check: Callable[[], None]
+    prefix: bytes, columns: Columns, quotas: Mapping[str, int], check: Callable[[], None]
 ) -> dict[str, Ranked]:
     """_rank_strata with the keys from draw/_fastkeys.c, which hashes with the GIL released:
     two threads hash the two halves of each stratum while this one runs `check`."""
@@ -491,11 +495,11 @@ def select_targets(seed: bytes, pool: Sequence[Candidate], quotas: Mapping[str, 
     if _fastkeys is not None:
         ranked = _rank_in_c(prefix, columns, quotas, check)
     elif len(pool) >= PARALLEL_FROM and (os.cpu_count() or 1) > 1 and hasattr(os, "fork"):
-        ranked = _forked_rank(prefix, pool, quotas, check)  # the child ranks while `check` runs
+        ranked = _forked_rank(prefix, columns, quotas, check)  # the child ranks while `check` runs
     else:
         check()
     if ranked is None:
-        ranked = _rank_strata(prefix, pool, quotas)
+        ranked = _rank_strata(prefix, columns, quotas)
     return [(entity_id, stratum) for stratum in sorted(ranked) for entity_id, _ in ranked[stratum]]
 
 

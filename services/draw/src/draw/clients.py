@@ -20,7 +20,6 @@ from pydantic import BaseModel, ConfigDict, TypeAdapter, ValidationError
 
 from draw.exceptions import RegistryFailed, RegistryUnavailable
 from draw.frozen import NULL, SNAPSHOT_COLUMNS, PoolEntity, unescape
-from shared.collector import paused_gc
 
 PAGE_LIMIT = 1000
 EXPORT_PATH = "/v1/entities:export"
@@ -101,7 +100,7 @@ class RegistryClient:
             return None
         self._check_status(response, EXPORT_PATH)
         try:
-            return await asyncio.to_thread(_parse_quietly, response.text)
+            return await asyncio.to_thread(parse_export, response.text)  # commit_draw pauses the collector
         except (ValueError, KeyError, IndexError) as exc:
             raise RegistryFailed(f"the registry's entity export could not be read: {exc}") from None
 
@@ -197,11 +196,6 @@ def parse_export(text: str) -> tuple[list[str], list[PoolEntity]]:
         rows.append(new(PoolEntity, (*row, parsed[risk], line)))  # tuple.__new__: PoolEntity() runs Python
     rows.sort(key=operator.attrgetter("id"))
     return header, rows
-
-
-def _parse_quietly(text: str) -> tuple[list[str], list[PoolEntity]]:
-    with paused_gc():
-        return parse_export(text)
 
 
 _TRUE = frozenset(("t", "true", "1"))

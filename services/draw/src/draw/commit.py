@@ -25,7 +25,7 @@ from draw.models import COMMITTED, Draw, DrawInspector, DrawPool
 from draw.schemas import DrawCreate, DrawSpec
 from draw.service import named_input_errors
 from draw.signing import Signer
-from shared.collector import paused_gc, without_gc
+from shared.collector import without_gc
 from shared.problems import InvalidField
 
 log = logging.getLogger("ssj.draw")
@@ -117,7 +117,7 @@ def _prepare(
     inspectors: list[RegistryInspector],
 ) -> _Frozen:
     """Pure and CPU-bound, so it runs in a worker thread; the snapshot is compressed beside the rest."""
-    with paused_gc(), ThreadPoolExecutor(1) as aside:
+    with ThreadPoolExecutor(1) as aside:  # the collector is paused by commit_draw
         snapshot = aside.submit(frozen.compress, frozen.snapshot_bytes(header, entities))
         pool, inspector_pool = pools.candidates(entities, body.risk_policy), pools.inspector_pool(inspectors)
         quotas = pools.resolve_quotas(body.quota, pool, body.risk_policy)

@@ -142,7 +142,7 @@ def _run(
 ) -> tuple[list[algorithm.Selection], dict[str, dict[str, Any]]]:
     """§2 and the selected entities' snapshots: pure and CPU-bound, so it runs in a worker thread,
     with the snapshot decompressed beside the draw."""
-    with paused_gc(), ThreadPoolExecutor(1) as aside:
+    with ThreadPoolExecutor(1) as aside:  # the collector is paused by execute_draw
         raw = aside.submit(zlib.decompress, snapshot)
         pool = frozen.parse_pool(text)
         chosen = algorithm.execute(seed, pool, inspectors, *shape)
