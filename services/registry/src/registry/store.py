@@ -71,17 +71,14 @@ _FLAGS_AT = ENTITY_CONTENT.index("flags")
 
 def entity_digest(row: Mapping[str, Any]) -> str:
     """The digest of an entity's content, whatever order its flags came in."""
-    return content_digest([row.get(f) for f in ENTITY_CONTENT])
-
-
-def content_digest(content: list[Any]) -> str:
-    """entity_digest of the ENTITY_CONTENT values, in that order (the list is not changed)."""
+    content = [row.get(f) for f in ENTITY_CONTENT]
     flags = content[_FLAGS_AT]
     return sorted_content_digest(content, sorted(flags.items()) if flags else flags)
 
 
 def sorted_content_digest(content: list[Any], sorted_flags: Any) -> str:
-    """content_digest, given the flags already as sorted (name, value) pairs ({} if none)."""
+    """entity_digest of the ENTITY_CONTENT values in that order, given their flags already as
+    sorted (name, value) pairs ({} if none); the list is not changed."""
     content = [*content[:_FLAGS_AT], sorted_flags, *content[_FLAGS_AT + 1 :]]
     return hashlib.blake2b(repr(content).encode(), digest_size=20).hexdigest()
 
