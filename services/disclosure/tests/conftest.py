@@ -7,8 +7,7 @@ from fastapi import FastAPI
 
 from disclosure.config import Settings
 from disclosure.main import create_app
-from shared.db import make_engine
-from shared.testing import app_client, caller, migrated_database, rolled_back
+from shared.testing import app_client, caller, database_fixtures
 
 SERVICE_DIR = Path(__file__).resolve().parents[1]
 APPROVER = caller("disclosure-office", "disclosure:read", "disclosure:approve")
@@ -18,22 +17,7 @@ TEAM_MEMBER = caller("INS-3", "disclosure:read", "disclosure:approve")
 OFFICER = caller("INS-9", "disclosure:read", "disclosure:approve")
 
 
-@pytest.fixture(scope="session")
-async def database_url() -> str:
-    return await migrated_database(SERVICE_DIR, "disclosure_test")
-
-
-@pytest.fixture(scope="session")
-async def engine(database_url: str):  # type: ignore[no-untyped-def]
-    engine = make_engine(database_url)
-    yield engine
-    await engine.dispose()
-
-
-@pytest.fixture
-async def sessionmaker(engine):  # type: ignore[no-untyped-def]
-    async with rolled_back(engine) as maker:
-        yield maker
+database_url, engine, sessionmaker = database_fixtures(SERVICE_DIR, "disclosure_test")
 
 
 @pytest.fixture

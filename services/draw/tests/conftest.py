@@ -17,7 +17,7 @@ from draw.signing import Signer, load_signer
 from registry.config import Settings as RegistrySettings
 from registry.main import create_app as create_registry_app
 from shared.db import make_engine
-from shared.testing import app_client, caller, migrated_database, rolled_back
+from shared.testing import app_client, caller, database_fixtures, migrated_database, rolled_back
 
 SERVICE_DIR = Path(__file__).resolve().parents[1]
 REGISTRY_DIR = SERVICE_DIR.parent / "registry"
@@ -32,9 +32,7 @@ SYNC_JOB = caller("sync-job", "registry:read", "registry:write")
 DRAW_SERVICE = caller("draw", "registry:read")
 
 
-@pytest.fixture(scope="session")
-async def database_url() -> str:
-    return await migrated_database(SERVICE_DIR, "draw_test")
+database_url, engine, sessionmaker = database_fixtures(SERVICE_DIR, "draw_test")
 
 
 @pytest.fixture(scope="session")
@@ -43,23 +41,10 @@ async def registry_database_url() -> str:
 
 
 @pytest.fixture(scope="session")
-async def engine(database_url: str):  # type: ignore[no-untyped-def]
-    engine = make_engine(database_url)
-    yield engine
-    await engine.dispose()
-
-
-@pytest.fixture(scope="session")
 async def registry_engine(registry_database_url: str):  # type: ignore[no-untyped-def]
     engine = make_engine(registry_database_url)
     yield engine
     await engine.dispose()
-
-
-@pytest.fixture
-async def sessionmaker(engine):  # type: ignore[no-untyped-def]
-    async with rolled_back(engine) as maker:
-        yield maker
 
 
 @pytest.fixture

@@ -17,7 +17,7 @@ from inspection.main import create_app
 from registry.config import Settings as RegistrySettings
 from registry.main import create_app as registry_app
 from shared.db import make_engine
-from shared.testing import app_client, caller, migrated_database, rolled_back
+from shared.testing import app_client, caller, database_fixtures, migrated_database, rolled_back
 
 SERVICE_DIR = Path(__file__).resolve().parents[1]
 READER = caller("disclosure", "inspection:read")
@@ -41,22 +41,7 @@ class Clock:
         return self.now
 
 
-@pytest.fixture(scope="session")
-async def database_url() -> str:
-    return await migrated_database(SERVICE_DIR, "inspection_test")
-
-
-@pytest.fixture(scope="session")
-async def engine(database_url: str):  # type: ignore[no-untyped-def]
-    engine = make_engine(database_url)
-    yield engine
-    await engine.dispose()
-
-
-@pytest.fixture
-async def sessionmaker(engine):  # type: ignore[no-untyped-def]
-    async with rolled_back(engine) as maker:
-        yield maker
+database_url, engine, sessionmaker = database_fixtures(SERVICE_DIR, "inspection_test")
 
 
 @pytest.fixture

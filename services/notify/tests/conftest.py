@@ -10,8 +10,8 @@ from sqlalchemy import text
 from notify.config import Settings
 from notify.main import create_app
 from notify.secretbox import SecretBox
-from shared.db import make_engine, make_sessionmaker
-from shared.testing import app_client, caller, migrated_database, rolled_back
+from shared.db import make_sessionmaker
+from shared.testing import app_client, caller, database_fixtures
 
 from .receiver import Receiver, serving
 
@@ -21,22 +21,7 @@ OUTSIDER = caller("registry-sync", "registry:read")
 SECRET_KEY = Fernet.generate_key().decode()
 
 
-@pytest.fixture(scope="session")
-async def database_url() -> str:
-    return await migrated_database(SERVICE_DIR, "notify_test")
-
-
-@pytest.fixture(scope="session")
-async def engine(database_url: str):  # type: ignore[no-untyped-def]
-    engine = make_engine(database_url)
-    yield engine
-    await engine.dispose()
-
-
-@pytest.fixture
-async def sessionmaker(engine):  # type: ignore[no-untyped-def]
-    async with rolled_back(engine) as maker:
-        yield maker
+database_url, engine, sessionmaker = database_fixtures(SERVICE_DIR, "notify_test")
 
 
 @pytest.fixture

@@ -6,8 +6,7 @@ import pytest
 
 from registry.config import Settings
 from registry.main import create_app
-from shared.db import make_engine
-from shared.testing import app_client, caller, migrated_database, rolled_back
+from shared.testing import app_client, caller, database_fixtures
 
 SERVICE_DIR = Path(__file__).resolve().parents[1]
 WRITER = caller("sync-job", "registry:read", "registry:write")
@@ -16,22 +15,7 @@ SOURCES = ("hotel", "security", "explosives", "fire", "market", "netcafe")
 UNSCHEDULED = {"url": "http://fake", "page_size": 15, "every_minutes": 0, "full_every_hours": 0}
 
 
-@pytest.fixture(scope="session")
-async def database_url() -> str:
-    return await migrated_database(SERVICE_DIR, "registry_test")
-
-
-@pytest.fixture(scope="session")
-async def engine(database_url: str):  # type: ignore[no-untyped-def]
-    engine = make_engine(database_url)
-    yield engine
-    await engine.dispose()
-
-
-@pytest.fixture
-async def sessionmaker(engine):  # type: ignore[no-untyped-def]
-    async with rolled_back(engine) as maker:
-        yield maker
+database_url, engine, sessionmaker = database_fixtures(SERVICE_DIR, "registry_test")
 
 
 @pytest.fixture

@@ -59,6 +59,30 @@ async def migrated_database(service_dir: Path, prefix: str) -> str:
     return url
 
 
+def database_fixtures(service_dir: Path, prefix: str) -> tuple[Any, Any, Any]:
+    """One service's test database as pytest fixtures, to assign in its conftest:
+    `database_url` (migrated once per session), `engine` (per session) and `sessionmaker`
+    (per test, everything rolled back). Made per call, so each service keeps its own database."""
+    import pytest  # a test dependency, not one of the services'
+
+    @pytest.fixture(scope="session")
+    async def database_url() -> str:
+        return await migrated_database(service_dir, prefix)
+
+    @pytest.fixture(scope="session")
+    async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
+        engine = make_engine(database_url)
+        yield engine
+        await engine.dispose()
+
+    @pytest.fixture
+    async def sessionmaker(engine: AsyncEngine) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
+        async with rolled_back(engine) as maker:
+            yield maker
+
+    return database_url, engine, sessionmaker
+
+
 def caller(name: str, *scopes: str) -> tuple[str, CallerConfig]:
     """A fresh bearer token and the registration that grants it `scopes`."""
     token = secrets.token_urlsafe(24)
