@@ -21,10 +21,9 @@ class ChangeCounter(Base):
     value: Mapped[int] = mapped_column(BigInteger)
 
 
-class Entity(Base):
-    __tablename__ = "entities"
+class EntityContent:
+    """The columns an entity and each of its versions both hold."""
 
-    id: Mapped[str] = mapped_column(String(64), primary_key=True)
     sector: Mapped[str] = mapped_column(String(32))
     subtype: Mapped[str] = mapped_column(String(32))
     name: Mapped[str] = mapped_column(String(200))
@@ -33,98 +32,80 @@ class Entity(Base):
     grade: Mapped[str | None] = mapped_column(String(1))
     flags: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
-    digest: Mapped[str] = mapped_column(String(64))
-    version: Mapped[int] = mapped_column(Integer, default=1)
-    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
     legal_rep_name: Mapped[str | None] = mapped_column(String(50))
     legal_rep_id_number: Mapped[str | None] = mapped_column(String(18))
     address: Mapped[str | None] = mapped_column(String(200))
     established_date: Mapped[date | None] = mapped_column(Date)
     closed_date: Mapped[date | None] = mapped_column(Date)
-    source: Mapped[str | None] = mapped_column(String(32), index=True)
-    source_ref: Mapped[str | None] = mapped_column(String(64))
-    source_version: Mapped[str | None] = mapped_column(String(64))
-    seq: Mapped[int] = mapped_column(BigInteger, server_default=text("0"))
-    deactivated_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
-
-
-class EntityVersion(Base):
-    """Valid from `seq` until `superseded_seq` (exclusive; null while current)."""
-
-    __tablename__ = "entity_versions"
-
-    entity_id: Mapped[str] = mapped_column(String(64), primary_key=True)
-    version: Mapped[int] = mapped_column(Integer, primary_key=True)
-    seq: Mapped[int] = mapped_column(BigInteger)
-    superseded_seq: Mapped[int | None] = mapped_column(BigInteger)
-    change: Mapped[str] = mapped_column(String(16))
-    sector: Mapped[str] = mapped_column(String(32))
-    subtype: Mapped[str] = mapped_column(String(32))
-    name: Mapped[str] = mapped_column(String(200))
-    credit_code: Mapped[str] = mapped_column(String(18))
-    division_code: Mapped[str] = mapped_column(String(6))
-    grade: Mapped[str | None] = mapped_column(String(1))
-    flags: Mapped[dict[str, Any]] = mapped_column(JSON)
-    active: Mapped[bool] = mapped_column(Boolean)
-    legal_rep_name: Mapped[str | None] = mapped_column(String(50))
-    legal_rep_id_number: Mapped[str | None] = mapped_column(String(18))
-    address: Mapped[str | None] = mapped_column(String(200))
-    established_date: Mapped[date | None] = mapped_column(Date)
-    closed_date: Mapped[date | None] = mapped_column(Date)
-    source: Mapped[str | None] = mapped_column(String(32))
     source_ref: Mapped[str | None] = mapped_column(String(64))
     source_version: Mapped[str | None] = mapped_column(String(64))
     digest: Mapped[str] = mapped_column(String(64))
-    changed_at: Mapped[datetime] = mapped_column(UtcDateTime)
-    run_id: Mapped[str | None] = mapped_column(String(40))
 
 
-class Inspector(Base):
-    __tablename__ = "inspectors"
+class InspectorContent:
+    """The columns an inspector and each of its versions both hold."""
 
-    id: Mapped[str] = mapped_column(String(64), primary_key=True)
     name: Mapped[str] = mapped_column(String(100))
-    unit: Mapped[str] = mapped_column(String(40), index=True)
     jurisdiction: Mapped[str] = mapped_column(String(6))
     qualification_expires_date: Mapped[date | None] = mapped_column(Date)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     conflicts: Mapped[list[str]] = mapped_column(JSON, default=list)
-    digest: Mapped[str] = mapped_column(String(64))
-    version: Mapped[int] = mapped_column(Integer, default=1)
-    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
     unit_name: Mapped[str | None] = mapped_column(String(100))
     qualifications: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     conflict_details: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
-    source: Mapped[str | None] = mapped_column(String(32), index=True)
     source_ref: Mapped[str | None] = mapped_column(String(64))
     source_version: Mapped[str | None] = mapped_column(String(64))
+    digest: Mapped[str] = mapped_column(String(64))
+
+
+class Current:
+    """A row as it is now: its version, change number and when it stopped being active."""
+
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
     seq: Mapped[int] = mapped_column(BigInteger, server_default=text("0"))
     deactivated_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
 
-class InspectorVersion(Base):
-    __tablename__ = "inspector_versions"
+class Version:
+    """Valid from `seq` until `superseded_seq` (exclusive; null while current)."""
 
-    inspector_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     version: Mapped[int] = mapped_column(Integer, primary_key=True)
     seq: Mapped[int] = mapped_column(BigInteger)
     superseded_seq: Mapped[int | None] = mapped_column(BigInteger)
     change: Mapped[str] = mapped_column(String(16))
-    name: Mapped[str] = mapped_column(String(100))
-    unit: Mapped[str] = mapped_column(String(40))
-    jurisdiction: Mapped[str] = mapped_column(String(6))
-    qualification_expires_date: Mapped[date | None] = mapped_column(Date)
-    active: Mapped[bool] = mapped_column(Boolean)
-    conflicts: Mapped[list[str]] = mapped_column(JSON)
-    unit_name: Mapped[str | None] = mapped_column(String(100))
-    qualifications: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
-    conflict_details: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
-    source: Mapped[str | None] = mapped_column(String(32))
-    source_ref: Mapped[str | None] = mapped_column(String(64))
-    source_version: Mapped[str | None] = mapped_column(String(64))
-    digest: Mapped[str] = mapped_column(String(64))
     changed_at: Mapped[datetime] = mapped_column(UtcDateTime)
     run_id: Mapped[str | None] = mapped_column(String(40))
+
+
+class Entity(EntityContent, Current, Base):
+    __tablename__ = "entities"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    source: Mapped[str | None] = mapped_column(String(32), index=True)
+
+
+class EntityVersion(EntityContent, Version, Base):
+    __tablename__ = "entity_versions"
+
+    entity_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    source: Mapped[str | None] = mapped_column(String(32))
+
+
+class Inspector(InspectorContent, Current, Base):
+    __tablename__ = "inspectors"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    unit: Mapped[str] = mapped_column(String(40), index=True)
+    source: Mapped[str | None] = mapped_column(String(32), index=True)
+
+
+class InspectorVersion(InspectorContent, Version, Base):
+    __tablename__ = "inspector_versions"
+
+    inspector_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    unit: Mapped[str] = mapped_column(String(40))
+    source: Mapped[str | None] = mapped_column(String(32))
 
 
 class RiskSignal(Base):
