@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 from shared.bus import make_consumer, make_producer
 from shared.db import make_sessionmaker
 from shared.events import Event
-from shared.messaging import consume_forever, emit, handle_once, relay_once
+from shared.messaging import Messaging, consume_forever, emit, handle_once, outbox_events, relay_once
 
 from .conftest import MESSAGING, things
 
@@ -142,3 +142,45 @@ async def test_outbox_row_carries_the_request_traceparent(backend):
     async with sessionmaker() as session:
         row = (await session.execute(select(MESSAGING.outbox))).one()
     assert row.traceparent.startswith("00-cccc") and json.loads(row.data) == {"label": "t"}
+
+
+BUNDLE = "t.bundle"
+
+
+async def _expand_labels(session, row) -> list[tuple[Event, str]]:
+    """A bundle row: {"labels": [...]}, one TYPE event per label, ids derived from the row's."""
+    labels = json.loads(row.data)["labels"]
+    return [
+        (Event(f"{row.event_id}-{n}", TYPE, row.source, label, row.created_at, {"label": label}), label)
+        for n, label in enumerate(labels)
+    ]
+
+
+async def test_an_expanded_row_goes_out_as_its_events_in_outbox_order(backend):
+    """One outbox row may stand for many events (Messaging.expanders): the relay publishes them in
+    the row's place, a pass stops taking rows once it holds relay_batch_size events, and the
+    bundle's own type never reaches the bus."""
+    settings, engine = backend
+    settings = settings.model_copy(update={"relay_batch_size": 2})
+    bundled = Messaging(MESSAGING.outbox, MESSAGING.inbox, {BUNDLE: _expand_labels})
+    sessionmaker = make_sessionmaker(engine)
+    await _emit(sessionmaker, ["a"])
+    async with sessionmaker() as session, session.begin():
+        await emit(session, bundled, type=BUNDLE, source="/ssj/test", key="-", data={"labels": ["b1", "b2", "b3"]})
+    await _emit(sessionmaker, ["c"])
+    async with sessionmaker() as session:
+        queued = await outbox_events(session, bundled)
+    assert [(e.type, e.data["label"]) for e in queued] == [(TYPE, x) for x in ("a", "b1", "b2", "b3", "c")]
+    producer = make_producer(settings, [settings.topic(TYPE)])
+    await producer.start()
+    try:
+        assert await relay_once(sessionmaker, bundled, producer, settings) == 4  # a, then the whole bundle
+        assert await relay_once(sessionmaker, bundled, producer, settings) == 1
+        assert await relay_once(sessionmaker, bundled, producer, settings) == 0
+    finally:
+        await producer.stop()
+    await _consume_until(settings, sessionmaker, 5)
+    await asyncio.sleep(0.2)
+    async with sessionmaker() as session:
+        labels = sorted((await session.scalars(select(things.c.label))).all())
+    assert labels == ["a", "b1", "b2", "b3", "c"]

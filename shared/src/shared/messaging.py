@@ -6,7 +6,7 @@ import logging
 import os
 import uuid
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
@@ -26,7 +26,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from shared.bus import BusRecord, Consumer, Producer
-from shared.events import Event, decode, encode
+from shared.events import BusMessage, Event, decode, encode
 from shared.observability import new_traceparent, traceparent_var
 from shared.settings import ServiceSettings
 
@@ -34,10 +34,20 @@ log = logging.getLogger("ssj.messaging")
 BigId = BigInteger().with_variant(Integer(), "sqlite")
 
 
+# The events one outbox row stands for, with their keys, read in the relay's transaction.
+Expander = Callable[[AsyncSession, Any], Awaitable[list[tuple[Event, str]]]]
+
+
 @dataclass(frozen=True)
 class Messaging:
+    """A service's outbox and inbox. `expanders` maps internal outbox row types to what a row of
+    that type stands for: a bulk write can queue one row that points at the rows it wrote (in
+    tables that are never deleted from) instead of one row per event. Such a type never reaches
+    the bus; the events it expands to do, in the row's place in the outbox order."""
+
     outbox: Table
     inbox: Table
+    expanders: dict[str, Expander] = field(default_factory=dict)
 
 
 def messaging_tables(metadata: MetaData) -> Messaging:
@@ -128,13 +138,29 @@ def _row_event(row: Any) -> Event:
     )
 
 
+async def row_events(session: AsyncSession, messaging: Messaging, row: Any) -> list[tuple[Event, str]]:
+    """The events an outbox row stands for, with their keys: itself, or what its expander reads."""
+    expand = messaging.expanders.get(row.type)
+    if expand is None:
+        return [(_row_event(row), row.key)]
+    return await expand(session, row)
+
+
+async def outbox_events(session: AsyncSession, messaging: Messaging) -> list[Event]:
+    """Every event the outbox holds, sent or not, in relay order and expanded as the relay would."""
+    rows = (await session.execute(select(messaging.outbox).order_by(messaging.outbox.c.id))).all()
+    return [event for row in rows for event, _ in await row_events(session, messaging, row)]
+
+
 async def relay_once(
     sessionmaker: async_sessionmaker[AsyncSession],
     messaging: Messaging,
     producer: Producer,
     settings: ServiceSettings,
 ) -> int:
-    """Publish the oldest unsent events, then mark them. A crash in between resends: consumers dedupe."""
+    """Publish the oldest unsent events, then mark their rows; returns how many events went.
+    A crash in between resends: consumers dedupe. A pass takes rows until it holds
+    relay_batch_size events, so it may hold more when its last row expands to many."""
     outbox = messaging.outbox
     async with sessionmaker() as session, session.begin():
         query = select(outbox).where(outbox.c.sent_at.is_(None)).order_by(outbox.c.id)
@@ -142,16 +168,22 @@ async def relay_once(
         if session.get_bind().dialect.name == "postgresql":
             query = query.with_for_update(skip_locked=True)
         rows = (await session.execute(query)).all()
-        if not rows:
+        messages: list[BusMessage] = []
+        ids: list[int] = []
+        for row in rows:
+            if len(messages) >= settings.relay_batch_size:
+                break  # the rest wait for the next pass, still in order (and it follows at once)
+            events = await row_events(session, messaging, row)
+            messages += [encode(event, settings.topic(event.type), key) for event, key in events]
+            ids.append(row.id)
+        if not ids:
             return 0
-        messages = [encode(_row_event(r), settings.topic(r.type), r.key) for r in rows]
         await producer.send_all(messages)
         if settings.chaos_relay_exit_after_send:
             log.warning("chaos: relay exits between send and mark")
             os._exit(137)
-        ids = [r.id for r in rows]
         await session.execute(update(outbox).where(outbox.c.id.in_(ids)).values(sent_at=datetime.now(UTC)))
-    return len(rows)
+    return len(messages)
 
 
 async def relay_forever(
