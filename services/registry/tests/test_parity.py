@@ -7,10 +7,10 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import select
 
 from registry.db import messaging
 from registry.main import create_app
+from shared.messaging import outbox_events
 from shared.migrations import upgrade
 from shared.testing import app_client
 
@@ -48,8 +48,8 @@ async def _scenario(client: httpx.AsyncClient, sessionmaker: Any, settings: Any)
         i["id"]: (await client.get(f"/v1/entities/{i['id']}/history", headers=R)).json()["items"] for i in listed
     }
     async with sessionmaker() as s:
-        outbox = (await s.execute(select(messaging.outbox.c.type, messaging.outbox.c.data))).all()
-    events = sorted((t, json.dumps(_stable(json.loads(d)), sort_keys=True)) for t, d in outbox)
+        outbox = await outbox_events(s, messaging)
+    events = sorted((e.type, json.dumps(_stable(e.data), sort_keys=True)) for e in outbox)
     return {
         "results": [first, second],
         "runs": [(r["status"], r["counts"], r["errors_total"]) for r in runs],

@@ -25,6 +25,7 @@ from registry.scheduler import claim, source_clients, tick
 from registry.sources import Page, adapters
 from registry.sync import execute
 from shared.db import make_engine, make_sessionmaker
+from shared.messaging import outbox_events
 from shared.testing import migrated_database
 
 from .conftest import SERVICE_DIR
@@ -56,11 +57,11 @@ class Dying:
 
 async def _counts(sessionmaker: Any) -> dict[str, int]:
     async with sessionmaker() as s:
-        outbox = messaging.outbox
+        events = await outbox_events(s, messaging)
         return {
             "entities": await s.scalar(select(func.count()).select_from(Entity)),
             "versions": await s.scalar(select(func.count()).select_from(EntityVersion)),
-            "events": await s.scalar(select(func.count()).select_from(outbox).where(outbox.c.type == ENTITY_UPSERTED)),
+            "events": sum(e.type == ENTITY_UPSERTED for e in events),
             "errors": await s.scalar(select(func.count()).select_from(SyncError)),
         }
 

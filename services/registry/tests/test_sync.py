@@ -1,7 +1,6 @@
 """Every fake source system synced end to end on PostgreSQL: paging, 429/5xx, malformed rows,
 closures (vanished -> deactivated with a tombstone), changes, risk signals, no-op re-syncs."""
 
-import json
 from datetime import UTC, datetime
 
 import pytest
@@ -12,6 +11,7 @@ from registry.events import ENTITY_DEACTIVATED, ENTITY_UPSERTED
 from registry.fakes import FaultPlan, explosives
 from registry.models import EntityVersion, Inspector, RiskSignal
 from registry.scheduler import tick
+from shared.messaging import outbox_events
 
 from .conftest import SOURCES
 from .factories import PREFIX, Fakes, R, W, all_pages, day, entity_id, expected_ids, expected_signals, is_valid, sync
@@ -31,8 +31,7 @@ async def _active_ids(client, source: str) -> set[str]:  # type: ignore[no-untyp
 
 async def _outbox(sessionmaker, event_type: str) -> list[dict]:  # type: ignore[no-untyped-def, type-arg]
     async with sessionmaker() as s:
-        rows = await s.execute(select(messaging.outbox.c.data).where(messaging.outbox.c.type == event_type))
-        return [json.loads(row.data) for row in rows]
+        return [e.data for e in await outbox_events(s, messaging) if e.type == event_type]
 
 
 @pytest.mark.parametrize("source", SOURCES)

@@ -3,9 +3,12 @@
 The rows of a batch are COPYed (binary) into a per-connection temporary table with their content
 digests, and a chain of data-modifying CTEs does what store.upsert does row by row: reserve change
 numbers, INSERT ... ON CONFLICT DO UPDATE only where the digest differs, close the previous
-versions, add the new ones, queue one outbox event each (built from the written row) and empty
-the staging table. The statement holds the change-counter lock while it runs, so what can be
-prepared outside it (records, digests, the COPY) is.
+versions, add the new ones, queue their events and empty the staging table. The events go in as
+one outbox row naming the batch's change numbers: the relay reads the versions back and
+publishes one event per version (registry.events.version_events), the same events store.upsert
+queues one row each. Event data is not written twice, and building it leaves the transaction.
+The statement holds the change-counter lock while it runs, so what can be prepared outside it
+(records, digests, the COPY) is.
 
 Same requests, same registry, same digests and events as store.upsert, which SQLite (the
 embedded default) uses; test_parity holds the two paths to that.
@@ -21,9 +24,9 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from registry.events import ENTITY_EVENT_FIELDS, ENTITY_UPSERTED, SOURCE
+from registry.events import ENTITY_VERSIONS, SOURCE
 from registry.schemas import EntityIn
-from registry.store import COUNTER, ENTITY_CONTENT, PROVENANCE, entity_digest, sorted_content_digest
+from registry.store import COUNTER, ENTITY_CONTENT, PROVENANCE, Verbatim, content_digest, entity_digest
 from shared.observability import traceparent_var
 
 FIELDS = ("id", *ENTITY_CONTENT, *PROVENANCE)
@@ -49,7 +52,6 @@ def _statement() -> str:
     stored = ", ".join(STORED)
     updates = ", ".join(f"{c} = excluded.{c}" for c in STORED if c != "id")
     versioned = ", ".join(c for c in STORED if c != "id")
-    event = ", ".join(f"up.{f}" for f in ENTITY_EVENT_FIELDS)  # never the ID number
     return f"""
 WITH clock AS (
   UPDATE change_counters SET value = value + :n WHERE name = '{COUNTER}' RETURNING value - :n AS base
@@ -73,11 +75,10 @@ WITH clock AS (
   FROM up
 ), queued AS (
   INSERT INTO outbox (event_id, type, source, subject, key, data, traceparent, created_at)
-  SELECT overlay(CAST(:event_ids AS text) PLACING right(lpad(to_hex(up.seq), 8, '0'), 8) FROM 29 FOR 8),
-         '{ENTITY_UPSERTED}', '{SOURCE}', up.id, up.id,
-         (SELECT CAST(row_to_json(event) AS text) FROM (SELECT {event}) AS event),
+  SELECT CAST(:event_ids AS text), '{ENTITY_VERSIONS}', '{SOURCE}', NULL, '{ENTITY_VERSIONS}',
+         json_build_object('first_seq', min(up.seq), 'last_seq', max(up.seq)),
          CAST(:traceparent AS text), CAST(:now AS timestamptz)
-  FROM up
+  FROM up HAVING count(*) > 0
 ), emptied AS (
   DELETE FROM {STAGING}
 )
@@ -94,17 +95,18 @@ Record = tuple[Any, ...]  # the STAGED columns
 def from_models(items: Sequence[EntityIn]) -> list[Record]:
     """Staging records of validated models (no provenance: the statement fills in `source`)."""
     records = []
-    # A sector has a handful of flags, so a batch holds few distinct flag sets: each is encoded
-    # (and sorted, for the digest) once.
-    flag_sets: dict[tuple[tuple[str, bool], ...], tuple[str, Any]] = {}
+    # A sector has a handful of flags, so a batch holds few distinct flag sets: each is encoded,
+    # and sorted and repr'd for the digest, once.
+    flag_sets: dict[tuple[tuple[str, bool], ...], tuple[str, Verbatim]] = {}
     for position, e in enumerate(items, start=1):
         content = list(_CONTENT(e))
-        flags = content[_FLAGS_AT]
-        key = tuple(flags.items())
+        key = tuple(content[_FLAGS_AT].items())
         known = flag_sets.get(key)
         if known is None:
-            known = flag_sets[key] = (_JSON.encode(flags), sorted(key) if key else flags)
-        digest = sorted_content_digest(content, known[1])
+            flags = content[_FLAGS_AT]
+            known = flag_sets[key] = (_JSON.encode(flags), Verbatim(repr(sorted(key) if key else flags)))
+        content[_FLAGS_AT] = known[1]
+        digest = content_digest(content)  # entity_digest's, as test_rules checks
         content[_FLAGS_AT] = known[0]
         records.append((position, e.id, *content, *_NO_PROVENANCE, digest))
     return records
@@ -145,10 +147,7 @@ async def upsert_entities(
         "run_id": run_id,
         "change": change,
         "traceparent": traceparent_var.get(),
-        # Event ids: a fresh random UUID per batch whose last 8 hex digits are each row's change
-        # number (low 32 bits; a batch's are consecutive, so they differ). Still UUID-shaped and
-        # unique, and a batch's ids sit side by side in the outbox's unique index, where 5,000
-        # random ones cost a tenth of the statement.
+        # The outbox row's id; its events' ids are derived from it (registry.events.version_events).
         "event_ids": str(uuid.uuid4()),
     }
     inserted, written = (await session.execute(UPSERT, params)).one()

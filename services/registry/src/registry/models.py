@@ -87,6 +87,9 @@ class Entity(EntityContent, Current, Base):
 
 class EntityVersion(EntityContent, Version, Base):
     __tablename__ = "entity_versions"
+    # The relay reads a bulk write's versions back by change number (registry.events). Versions
+    # are appended in change order, so a BRIN index finds them at almost no cost per insert.
+    __table_args__ = (Index("ix_entity_versions_seq", "seq", postgresql_using="brin"),)
 
     entity_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     source: Mapped[str | None] = mapped_column(String(32))

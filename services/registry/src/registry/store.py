@@ -63,7 +63,7 @@ class Kind:
 
 def digest(row: dict[str, Any], fields: tuple[str, ...]) -> str:
     """Content only: provenance (source, source version) may change without the entity changing."""
-    return hashlib.blake2b(repr([row.get(f) for f in fields]).encode(), digest_size=20).hexdigest()
+    return content_digest([row.get(f) for f in fields])
 
 
 _FLAGS_AT = ENTITY_CONTENT.index("flags")
@@ -73,14 +73,21 @@ def entity_digest(row: Mapping[str, Any]) -> str:
     """The digest of an entity's content, whatever order its flags came in."""
     content = [row.get(f) for f in ENTITY_CONTENT]
     flags = content[_FLAGS_AT]
-    return sorted_content_digest(content, sorted(flags.items()) if flags else flags)
+    content[_FLAGS_AT] = sorted(flags.items()) if flags else flags
+    return content_digest(content)
 
 
-def sorted_content_digest(content: list[Any], sorted_flags: Any) -> str:
-    """entity_digest of the ENTITY_CONTENT values in that order, given their flags already as
-    sorted (name, value) pairs ({} if none); the list is not changed."""
-    content = [*content[:_FLAGS_AT], sorted_flags, *content[_FLAGS_AT + 1 :]]
+def content_digest(content: list[Any]) -> str:
     return hashlib.blake2b(repr(content).encode(), digest_size=20).hexdigest()
+
+
+class Verbatim(str):
+    """A string whose repr is itself. A batch has few distinct flag sets, so each one's repr is
+    made once and stands in for it in content_digest's list: the same digest, and the flags
+    cost a tenth of a microsecond per row instead of one."""
+
+    __slots__ = ()
+    __repr__ = str.__str__
 
 
 def inspector_digest(row: Mapping[str, Any]) -> str:
