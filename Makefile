@@ -11,7 +11,9 @@ STAMP := $(VENV)/.installed
 install: $(STAMP) deploy/kafka/lib/.fetched
 	deploy/local/ensure-chromium.sh
 
-$(STAMP): $(foreach p,$(PACKAGES),$(p)/pyproject.toml) requirements-dev.txt services/draw/setup.py services/draw/src/draw/_fastkeys.c
+COMPILED := services/draw/setup.py services/draw/src/draw/_fastkeys.c services/registry/setup.py services/registry/src/registry/_checks.c
+
+$(STAMP): $(foreach p,$(PACKAGES),$(p)/pyproject.toml) requirements-dev.txt $(COMPILED)
 	deploy/local/ensure-build-deps.sh
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip

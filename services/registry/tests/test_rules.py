@@ -93,6 +93,37 @@ def test_the_schema_validators_accept_exactly_what_the_problem_checks_accept():
                     checked(value)
 
 
+def test_the_c_checks_say_yes_exactly_when_the_python_checks_find_nothing():
+    """registry/_checks.c (built by make install) against credit_code_problem and id_card_problem,
+    on random codes, their one-character mutations and the calendar's edges."""
+    from registry import _checks
+
+    rng = random.Random(11)
+    numbers = ["11010519491231002X", "11010519491231002x", "\ud800" * 18, "１１０１０５１９４９１２３１００２X", ""]
+    credit = ["91350100M000100Y43", "91350100m000100Y43", "\ud800" * 18, "ＡＢ" * 9, "91350100M000100Y4"]
+    for year in ("0000", "1899", "1900", "1904", "2000", "2023", "2024", "2100", "9999"):
+        for month_day in ("0229", "0230", "0131", "0132", "0100", "0001", "1231", "1301", "0431"):
+            numbers.append(id_number(f"210402{year}{month_day}123"))
+    for _ in range(6000):
+        born = f"{rng.randint(1880, 2030)}{rng.randint(0, 13):02d}{rng.randint(0, 32):02d}"
+        number = id_number(f"210402{born}{rng.randint(0, 999):03d}")
+        at = rng.randrange(18)
+        numbers += [number, number[:at] + rng.choice("0123456789Xx a-") + number[at + 1 :], number + "1"]
+        body = "".join(rng.choice(codes.CREDIT_CHARSET) for _ in range(17))
+        code = body + codes.credit_check_char(body)
+        at = rng.randrange(18)
+        credit += [code, code[:at] + rng.choice(codes.CREDIT_CHARSET + "IOSVZa-") + code[at + 1 :], code[:17]]
+    assert sum(_checks.id_number_ok(n) for n in numbers) > 3000  # both answers are well represented
+    assert sum(_checks.credit_code_ok(c) for c in credit) > 3000
+    for number in numbers:
+        assert _checks.id_number_ok(number) == (codes.id_card_problem(number) is None), number
+    for code in credit:
+        assert _checks.credit_code_ok(code) == (codes.credit_code_problem(code) is None), code
+    with pytest.raises(TypeError):
+        _checks.credit_code_ok(None)
+    assert codes.credit_code_ok is _checks.credit_code_ok and codes.id_number_ok is _checks.id_number_ok
+
+
 def test_divisions_are_fushun_counties_and_districts():
     assert codes.division_problem("210411") is None and codes.division_problem("210400") is None
     assert "not a Fushun" in (codes.division_problem("210101") or "")  # 沈阳和平区
