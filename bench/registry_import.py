@@ -2,13 +2,18 @@
 asyncpg COPY of the same rows into a table of the same shape, in the same run.
 
 The API does everything a real load does: validation (GB 32100 credit codes, GB 11643 ID cards,
-divisions, sector rules), content digests, a version row and an outbox event per entity, all in
-one transaction per batch. COPY only writes the rows. Request bodies are encoded before the clock
-starts: a sync job runs on another machine, and here client and server share the CPUs.
+divisions, sector rules), content digests, a version row per entity and its events queued, all in
+one transaction per batch. COPY only writes the rows.
 
-Sizes: BENCH_ROWS (100000), BENCH_BATCH (5000 rows per request), BENCH_CONCURRENCY (2 requests
-in flight), BENCH_WORKERS (1 uvicorn worker process). Only the database statement of a batch is
-serialized (the change-counter lock); validation and JSON work scale with API workers and cores.
+The API is measured twice on fresh databases: with one API process, and with one per core (the
+deployment shape: APIs are stateless and scale out behind a load balancer; here each client
+connection is pinned to an instance in turn, as a round-robin balancer would). A sync job runs on
+another machine, but here client and server share the CPUs, so the client is kept cheap: bodies
+are encoded before the clock starts and sent over plain keep-alive HTTP/1.1 connections.
+
+Sizes: BENCH_ROWS (100000), BENCH_BATCH (5000 rows per request), BENCH_CONCURRENCY (2 requests in
+flight per instance), BENCH_API_INSTANCES (the scaled-out run; default: one per CPU). Only the
+database statement of a batch is serialized (the change-counter lock).
 """
 
 import asyncio
@@ -19,6 +24,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import uuid
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -26,8 +32,14 @@ import asyncpg
 import httpx
 
 from registry.codes import credit_check_char, id_check_char
+from registry.config import Settings
+from registry.db import messaging
+from registry.events import ENTITY_VERSIONS, PRODUCES
 from shared.auth import token_sha256
-from shared.testing import PG_BASE, drop_databases, migrated_database
+from shared.bus import make_producer
+from shared.db import make_engine, make_sessionmaker
+from shared.messaging import relay_once
+from shared.testing import KAFKA_BOOTSTRAP, PG_BASE, drop_databases, migrated_database
 from ssj_cli.stack import service_dir
 
 DISTRICTS = ("210402", "210403", "210404", "210411", "210421", "210422", "210423")
@@ -61,19 +73,32 @@ def rows(n: int) -> list[dict[str, object]]:
     return out
 
 
-async def through_api(base: str, token: str, bodies: list[bytes], concurrency: int) -> float:
-    headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
-    gate = asyncio.Semaphore(concurrency)
-    async with httpx.AsyncClient(base_url=base, headers=headers, timeout=300) as client:
+async def _post_all(port: int, token: str, bodies: list[bytes]) -> None:
+    """One keep-alive connection posting its bodies in turn; any status but 200 fails the run."""
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    head = (
+        f"POST /v1/entities:batch HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nAuthorization: Bearer {token}\r\n"
+        "Content-Type: application/json\r\nContent-Length: "
+    ).encode()
+    try:
+        for body in bodies:
+            writer.write(head + str(len(body)).encode() + b"\r\n\r\n")
+            writer.write(body)
+            status, *headers = (await reader.readuntil(b"\r\n\r\n")).decode().split("\r\n")
+            length = next(int(h.split(":")[1]) for h in headers if h.lower().startswith("content-length:"))
+            answer = await reader.readexactly(length)
+            if " 200 " not in status:
+                raise RuntimeError(f"{status}: {answer[:500]!r}")
+    finally:
+        writer.close()
 
-        async def post(body: bytes) -> None:
-            async with gate:
-                response = await client.post("/v1/entities:batch", content=body)
-                response.raise_for_status()
 
-        started = time.perf_counter()
-        await asyncio.gather(*(post(b) for b in bodies))
-        return time.perf_counter() - started
+async def through_api(ports: list[int], token: str, bodies: list[bytes], concurrency: int) -> float:
+    """`concurrency` connections per instance; bodies dealt out to connections in turn."""
+    connections = [ports[i % len(ports)] for i in range(concurrency * len(ports))]
+    started = time.perf_counter()
+    await asyncio.gather(*(_post_all(port, token, bodies[i :: len(connections)]) for i, port in enumerate(connections)))
+    return time.perf_counter() - started
 
 
 async def through_copy(database: str, data: list[dict[str, object]]) -> float:
@@ -113,23 +138,48 @@ def _copy_record(r: dict[str, object], columns: list[str], now: datetime, i: int
 async def _counts(database: str) -> dict[str, int]:
     conn = await asyncpg.connect(f"{PG_BASE}/{database}")
     try:
-        return {t: await conn.fetchval(f"SELECT count(*) FROM {t}") for t in ("entities", "entity_versions", "outbox")}
+        tables = ("entities", "entity_versions", "outbox")
+        counts = {t: await conn.fetchval(f"SELECT count(*) FROM {t}") for t in tables}
+        counts["events_queued"] = await conn.fetchval(  # outbox rows of a bulk write stand for many events
+            "SELECT coalesce(sum(CASE WHEN type = $1 THEN (data::json->>'last_seq')::bigint"
+            " - (data::json->>'first_seq')::bigint + 1 ELSE 1 END), 0)::bigint FROM outbox",
+            ENTITY_VERSIONS,
+        )
+        return counts
     finally:
         await conn.close()
 
 
-def main(n: int | None = None) -> dict[str, object]:
-    n = n or int(os.environ.get("BENCH_ROWS", "100000"))
-    batch = int(os.environ.get("BENCH_BATCH", "5000"))
-    concurrency = int(os.environ.get("BENCH_CONCURRENCY", "2"))
+async def relay_all(url: str) -> tuple[int, float]:
+    """What a bulk write left for later: the worker's relay publishing every queued event to
+    Kafka (reading the versions back, building each event). Events and seconds."""
+    settings = Settings(
+        database_url=url, bus="kafka", kafka_bootstrap=KAFKA_BOOTSTRAP, topic_prefix=f"bench{uuid.uuid4().hex[:8]}."
+    )
+    engine = make_engine(url)
+    sessionmaker = make_sessionmaker(engine)
+    producer = make_producer(settings, [settings.topic(t) for t in PRODUCES])
+    await producer.start()
+    try:
+        sent, started = 0, time.perf_counter()
+        while n := await relay_once(sessionmaker, messaging, producer, settings):
+            sent += n
+        return sent, time.perf_counter() - started
+    finally:
+        await producer.stop()
+        await engine.dispose()
+
+
+def import_through_api(
+    data: list[dict[str, object]], batch: int, instances: int, concurrency: int
+) -> dict[str, object]:
+    """A fresh database, `instances` API processes, every row posted once; rows/s and what was written."""
     url = asyncio.run(migrated_database(service_dir("registry"), "bench_registry"))
-    database = url.rsplit("/", 1)[1]
     token = secrets.token_urlsafe(16)
     callers = Path(tempfile.mkdtemp()) / "callers.json"
     callers.write_text(
         json.dumps([{"name": "bench", "token_sha256": token_sha256(token), "scopes": ["registry:write"]}])
     )
-    port = _free_port()
     env = os.environ | {
         "REGISTRY_DATABASE_URL": url,
         "REGISTRY_CALLERS_FILE": str(callers),
@@ -137,42 +187,56 @@ def main(n: int | None = None) -> dict[str, object]:
         "REGISTRY_BUS": "kafka",
         "REGISTRY_MAX_BATCH_SIZE": str(batch),
     }
-    workers = os.environ.get("BENCH_WORKERS", "1")
-    args = [
-        "uvicorn",
-        "registry.main:create_app",
-        "--factory",
-        "--port",
-        str(port),
-        "--no-access-log",
-        "--workers",
-        workers,
-    ]
-    api = subprocess.Popen([sys.executable, "-m", *args, "--log-level", "warning"], env=env)
+    ports = [_free_port() for _ in range(instances)]
+    args = ["uvicorn", "registry.main:create_app", "--factory", "--no-access-log", "--log-level", "warning"]
+    apis = [subprocess.Popen([sys.executable, "-m", *args, "--port", str(p)], env=env) for p in ports]
     try:
-        _wait(f"http://127.0.0.1:{port}/healthz")
-        data = rows(n)
-        bodies = [json.dumps({"entities": data[i : i + batch]}).encode() for i in range(0, n, batch)]
-        api_s = asyncio.run(through_api(f"http://127.0.0.1:{port}", token, bodies, concurrency))
-        written = asyncio.run(_counts(database))
-        copy_s = asyncio.run(through_copy(database, data))
+        for port in ports:
+            _wait(f"http://127.0.0.1:{port}/healthz")
+        bodies = [json.dumps({"entities": data[i : i + batch]}).encode() for i in range(0, len(data), batch)]
+        seconds = asyncio.run(through_api(ports, token, bodies, concurrency))
+        return {"seconds": seconds, "written": asyncio.run(_counts(url.rsplit("/", 1)[1])), "url": url}
     finally:
-        api.terminate()
-        api.wait()
-        asyncio.run(drop_databases(url))
+        for api in apis:
+            api.terminate()
+            api.wait()
+
+
+def main(n: int | None = None) -> dict[str, object]:
+    n = n or int(os.environ.get("BENCH_ROWS", "100000"))
+    batch = int(os.environ.get("BENCH_BATCH", "5000"))
+    concurrency = int(os.environ.get("BENCH_CONCURRENCY", "2"))
+    instances = int(os.environ.get("BENCH_API_INSTANCES", str(os.cpu_count() or 1)))
+    data = rows(n)
+    urls = []
+    try:
+        one = import_through_api(data, batch, 1, concurrency)
+        urls.append(one["url"])
+        scaled = import_through_api(data, batch, instances, concurrency)
+        urls.append(scaled["url"])
+        copy_s = asyncio.run(through_copy(str(scaled["url"]).rsplit("/", 1)[1], data))
+        relayed, relay_s = asyncio.run(relay_all(str(scaled["url"])))
+    finally:
+        asyncio.run(drop_databases(*urls))
+    api_s, one_s = float(scaled["seconds"]), float(one["seconds"])
     return {
         "cpus": os.cpu_count(),
         "load_average_1m": round(os.getloadavg()[0], 2),  # other work on the machine skews both figures
         "rows": n,
         "batch": batch,
-        "concurrency": concurrency,
-        "api_workers": int(workers),
+        "concurrency_per_instance": concurrency,
+        "api_instances": instances,
         "api_rows_per_s": round(n / api_s),
         "copy_rows_per_s": round(n / copy_s),
         "api_s": round(api_s, 2),
         "copy_s": round(copy_s, 2),
         "copy_over_api": round(api_s / copy_s, 2),
-        "written": written,
+        "one_instance_rows_per_s": round(n / one_s),
+        "copy_over_one_instance": round(one_s / copy_s, 2),
+        "written": scaled["written"],
+        # Not part of the import: the worker's relay, afterwards, alone on the machine.
+        "relayed_events": relayed,
+        "relay_events_per_s": round(relayed / relay_s),
     }
 
 
