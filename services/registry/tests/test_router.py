@@ -1,9 +1,11 @@
 import gc
+import json
 import uuid
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
+from registry import bulk
 from registry.db import messaging
 from registry.models import Entity
 from shared.messaging import outbox_events
@@ -41,6 +43,21 @@ async def test_bulk_event_ids_are_unique_uuids(client, sessionmaker):
     assert len(ids) == len(set(ids)) == 120
     assert all(str(uuid.UUID(i)) == i and uuid.UUID(i).version == 4 for i in ids)
     assert len({i[:28] for i in ids}) == 3  # one random stem per batch
+
+
+async def test_a_large_write_is_queued_in_rows_of_at_most_versions_per_row(client, sessionmaker, monkeypatch):
+    """An outbox row names at most VERSIONS_PER_ROW versions (bulk.py), so one relay pass never
+    holds a whole 50,000-row import; together the rows still stand for every version, in order."""
+    monkeypatch.setattr(bulk, "VERSIONS_PER_ROW", 5)
+    monkeypatch.setattr(bulk, "UPSERT", text(bulk._statement()))
+    rows = [entity() for _ in range(12)]
+    assert (await client.post("/v1/entities:batch", json={"entities": rows}, headers=W)).json()["inserted"] == 12
+    async with sessionmaker() as s:
+        spans = [json.loads(d) for d in (await s.scalars(select(messaging.outbox.c.data))).all()]
+        events = await outbox_events(s, messaging)
+    assert [span["last_seq"] - span["first_seq"] + 1 for span in spans] == [5, 5, 2]
+    assert [e.subject for e in events] == [r["id"] for r in rows]
+    assert len({e.id for e in events}) == 12
 
 
 @pytest.mark.parametrize(

@@ -4,11 +4,11 @@ The rows of a batch are COPYed (binary) into a per-connection temporary table wi
 digests, and a chain of data-modifying CTEs does what store.upsert does row by row: reserve change
 numbers, INSERT ... ON CONFLICT DO UPDATE only where the digest differs, close the previous
 versions, add the new ones, queue their events and empty the staging table. The events go in as
-one outbox row naming the batch's change numbers: the relay reads the versions back and
-publishes one event per version (registry.events.version_events), the same events store.upsert
-queues one row each. Event data is not written twice, and building it leaves the transaction.
-The statement holds the change-counter lock while it runs, so what can be prepared outside it
-(records, digests, the COPY) is.
+outbox rows naming the write's change numbers (one row per VERSIONS_PER_ROW versions): the relay
+reads the versions back and publishes one event per version (registry.events.version_events),
+the same events store.upsert queues one row each. Event data is not written twice, and building
+it leaves the transaction. The statement holds the change-counter lock while it runs, so what
+can be prepared outside it (records, digests, the COPY) is.
 
 Same requests, same registry, same digests and events as store.upsert, which SQLite (the
 embedded default) uses; test_parity holds the two paths to that.
@@ -33,6 +33,9 @@ FIELDS = ("id", *ENTITY_CONTENT, *PROVENANCE)
 STORED = (*FIELDS, "digest")
 STAGING = "entity_batch"
 STAGED = ("ord", *STORED)  # ord: the row's place in the batch, which orders its change numbers
+# An outbox row names at most this many versions (an import may write 50,000): the relay sends
+# a row's events in one pass, so this bounds what a pass holds.
+VERSIONS_PER_ROW = 5000
 _SQL_TYPE = {"ord": "integer", "flags": "json", "active": "boolean", "established_date": "date", "closed_date": "date"}
 _FLAGS_AT = ENTITY_CONTENT.index("flags")
 _JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
@@ -75,10 +78,11 @@ WITH clock AS (
   FROM up
 ), queued AS (
   INSERT INTO outbox (event_id, type, source, subject, key, data, traceparent, created_at)
-  SELECT CAST(:event_ids AS text), '{ENTITY_VERSIONS}', '{SOURCE}', NULL, '{ENTITY_VERSIONS}',
+  SELECT overlay(CAST(:event_ids AS text) PLACING right(lpad(to_hex(min(up.seq)), 8, '0'), 8) FROM 29 FOR 8),
+         '{ENTITY_VERSIONS}', '{SOURCE}', NULL, '{ENTITY_VERSIONS}',
          json_build_object('first_seq', min(up.seq), 'last_seq', max(up.seq)),
          CAST(:traceparent AS text), CAST(:now AS timestamptz)
-  FROM up HAVING count(*) > 0
+  FROM up GROUP BY (up.seq - (SELECT base FROM clock) - 1) / {VERSIONS_PER_ROW} ORDER BY min(up.seq)
 ), emptied AS (
   DELETE FROM {STAGING}
 )
@@ -147,7 +151,8 @@ async def upsert_entities(
         "run_id": run_id,
         "change": change,
         "traceparent": traceparent_var.get(),
-        # The outbox row's id; its events' ids are derived from it (registry.events.version_events).
+        # A random UUID whose last 8 hex digits become each outbox row's first change number (the
+        # rows' ids) and each version's (its event's id: registry.events.version_events).
         "event_ids": str(uuid.uuid4()),
     }
     inserted, written = (await session.execute(UPSERT, params)).one()
