@@ -173,7 +173,7 @@ async def relay_all(url: str) -> tuple[int, float]:
 def import_through_api(
     data: list[dict[str, object]], batch: int, instances: int, concurrency: int
 ) -> dict[str, object]:
-    """A fresh database, `instances` API processes, every row posted once; rows/s and what was written."""
+    """A fresh database, `instances` API processes, every row posted once: seconds and what was written."""
     url = asyncio.run(migrated_database(service_dir("registry"), "bench_registry"))
     token = secrets.token_urlsafe(16)
     callers = Path(tempfile.mkdtemp()) / "callers.json"

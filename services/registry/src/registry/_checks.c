@@ -7,7 +7,7 @@
                                   character (X upper case).
 
    They say yes exactly when credit_code_problem / id_card_problem find nothing, which
-   test_codes holds them to; on no, registry.codes asks those for the reason. They exist because
+   test_rules holds them to; on no, registry.codes asks those for the reason. They exist because
    a bulk import checks both codes of every row, and in Python the two checks were a sixth of the
    batch API's time. */
 

@@ -13,7 +13,7 @@ ID_CHECK = "10X98765432"
 # The credit weights are 3**i mod 31, so sum(value_i * 3**i) is the reversed code read as a
 # number in base 34 (34 = 3 mod 31), once each character is spelled as the digit of its value.
 # The ID weights are 2**(17 - i) mod 11, so their sum is twice the 17 digits read in base 13
-# (13 = 2 mod 11). test_codes holds both to the weight tables above.
+# (13 = 2 mod 11). test_rules holds both to the weight tables above.
 _AS_DIGIT = str.maketrans({ch: "0123456789ABCDEFGHIJKLMNOPQRSTU"[v] for ch, v in CREDIT_VALUE.items()})
 
 FUSHUN_DIVISIONS = {
