@@ -166,7 +166,7 @@ def test_bulk_records_carry_the_same_digests_as_the_row_by_row_path():
         for n, flags in enumerate(flag_sets * 3)
     ]
     items = [EntityIn.model_validate(row) for row in rows]
-    records = bulk.from_models(items)
+    records = list(bulk.from_models(items))
     assert [r[-1] for r in records] == [entity_digest(e.__dict__) for e in items]
     assert records[1][-1] != records[3][-1]  # different flags, different digests
     assert records[1][1 + ENTITY_CONTENT.index("flags") + 1] == '{"key_unit":true,"crowded_place":false}'

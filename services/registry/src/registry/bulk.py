@@ -16,7 +16,7 @@ embedded default) uses; test_parity holds the two paths to that.
 
 import json
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime
 from operator import attrgetter
 from typing import Any
@@ -96,9 +96,9 @@ _CONTENT = attrgetter(*ENTITY_CONTENT)
 Record = tuple[Any, ...]  # the STAGED columns
 
 
-def from_models(items: Sequence[EntityIn]) -> list[Record]:
-    """Staging records of validated models (no provenance: the statement fills in `source`)."""
-    records = []
+def from_models(items: Sequence[EntityIn]) -> Iterator[Record]:
+    """Staging records of validated models (no provenance: the statement fills in `source`), made
+    as the COPY takes them, so PostgreSQL reads the first rows while later ones are digested."""
     # A sector has a handful of flags, so a batch holds few distinct flag sets: each is encoded,
     # and sorted and repr'd for the digest, once.
     flag_sets: dict[tuple[tuple[str, bool], ...], tuple[str, Verbatim]] = {}
@@ -112,8 +112,7 @@ def from_models(items: Sequence[EntityIn]) -> list[Record]:
         content[_FLAGS_AT] = known[1]
         digest = content_digest(content)  # entity_digest's, as test_rules checks
         content[_FLAGS_AT] = known[0]
-        records.append((position, e.id, *content, *_NO_PROVENANCE, digest))
-    return records
+        yield (position, e.id, *content, *_NO_PROVENANCE, digest)
 
 
 def from_rows(rows: Sequence[dict[str, Any]]) -> list[Record]:
@@ -129,7 +128,8 @@ def from_rows(rows: Sequence[dict[str, Any]]) -> list[Record]:
 
 async def upsert_entities(
     session: AsyncSession,
-    records: list[Record],
+    records: Iterable[Record],
+    count: int,
     *,
     now: datetime,
     source: str | None = None,
@@ -145,7 +145,7 @@ async def upsert_entities(
     driver: Any = raw.driver_connection
     await driver.copy_records_to_table(STAGING, records=records, columns=list(STAGED))
     params = {
-        "n": len(records),
+        "n": count,
         "now": now,
         "source": source,
         "run_id": run_id,

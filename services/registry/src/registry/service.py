@@ -64,7 +64,7 @@ async def write_entities(
         return 0, 0
     if is_postgres(session):
         return await bulk.upsert_entities(
-            session, bulk.from_rows(rows), now=now, run_id=run_id, change=change or "updated"
+            session, bulk.from_rows(rows), len(rows), now=now, run_id=run_id, change=change or "updated"
         )
     written = await store.upsert(session, store.ENTITIES, rows, now=now, run_id=run_id, change=change)
     inserted = sum(1 for r in written if r["version"] == 1)
@@ -82,7 +82,8 @@ async def upsert_entities(session: AsyncSession, items: list[EntityIn], max_batc
         raise reject(errors)
     now = datetime.now(UTC)
     if is_postgres(session):  # the hot path of every bulk load: no per-row Python dicts
-        inserted, updated = await bulk.upsert_entities(session, bulk.from_models(items), now=now, source="api")
+        records = bulk.from_models(items)
+        inserted, updated = await bulk.upsert_entities(session, records, len(items), now=now, source="api")
     else:
         inserted, updated = await write_entities(session, [entity_row(e, "api") for e in items], now=now)
     return {"inserted": inserted, "updated": updated, "unchanged": len(items) - inserted - updated}
