@@ -171,10 +171,9 @@ async def relay_all(url: str) -> tuple[int, float]:
 
 
 def import_through_api(
-    data: list[dict[str, object]], batch: int, instances: int, concurrency: int
-) -> dict[str, object]:
-    """A fresh database, `instances` API processes, every row posted once: seconds and what was written."""
-    url = asyncio.run(migrated_database(service_dir("registry"), "bench_registry"))
+    url: str, data: list[dict[str, object]], batch: int, instances: int, concurrency: int
+) -> tuple[float, dict[str, int]]:
+    """`instances` API processes on a fresh database, every row posted once: seconds and what was written."""
     token = secrets.token_urlsafe(16)
     callers = Path(tempfile.mkdtemp()) / "callers.json"
     callers.write_text(
@@ -195,7 +194,7 @@ def import_through_api(
             _wait(f"http://127.0.0.1:{port}/healthz")
         bodies = [json.dumps({"entities": data[i : i + batch]}).encode() for i in range(0, len(data), batch)]
         seconds = asyncio.run(through_api(ports, token, bodies, concurrency))
-        return {"seconds": seconds, "written": asyncio.run(_counts(url.rsplit("/", 1)[1])), "url": url}
+        return seconds, asyncio.run(_counts(url.rsplit("/", 1)[1]))
     finally:
         for api in apis:
             api.terminate()
@@ -208,17 +207,16 @@ def main(n: int | None = None) -> dict[str, object]:
     concurrency = int(os.environ.get("BENCH_CONCURRENCY", "2"))
     instances = int(os.environ.get("BENCH_API_INSTANCES", str(os.cpu_count() or 1)))
     data = rows(n)
-    urls = []
+    urls: list[str] = []
     try:
-        one = import_through_api(data, batch, 1, concurrency)
-        urls.append(one["url"])
-        scaled = import_through_api(data, batch, instances, concurrency)
-        urls.append(scaled["url"])
-        copy_s = asyncio.run(through_copy(str(scaled["url"]).rsplit("/", 1)[1], data))
-        relayed, relay_s = asyncio.run(relay_all(str(scaled["url"])))
+        for _ in range(2):
+            urls.append(asyncio.run(migrated_database(service_dir("registry"), "bench_registry")))
+        one_s, _ = import_through_api(urls[0], data, batch, 1, concurrency)
+        api_s, written = import_through_api(urls[1], data, batch, instances, concurrency)
+        copy_s = asyncio.run(through_copy(urls[1].rsplit("/", 1)[1], data))
+        relayed, relay_s = asyncio.run(relay_all(urls[1]))
     finally:
         asyncio.run(drop_databases(*urls))
-    api_s, one_s = float(scaled["seconds"]), float(one["seconds"])
     return {
         "cpus": os.cpu_count(),
         "load_average_1m": round(os.getloadavg()[0], 2),  # other work on the machine skews both figures
@@ -233,7 +231,7 @@ def main(n: int | None = None) -> dict[str, object]:
         "copy_over_api": round(api_s / copy_s, 2),
         "one_instance_rows_per_s": round(n / one_s),
         "copy_over_one_instance": round(one_s / copy_s, 2),
-        "written": scaled["written"],
+        "written": written,
         # Not part of the import: the worker's relay, afterwards, alone on the machine.
         "relayed_events": relayed,
         "relay_events_per_s": round(relayed / relay_s),
