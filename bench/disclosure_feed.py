@@ -164,7 +164,7 @@ def measure(url: str, *, etag: str | None = None, expect: str = "200") -> float:
 
 
 def main() -> dict[str, object]:
-    from shared.testing import migrated_database
+    from shared.testing import drop_databases, migrated_database
 
     items, page = int(os.environ.get("BENCH_FEED_ITEMS", "150")), int(os.environ.get("BENCH_FEED_PAGE", "100"))
     url = asyncio.run(migrated_database(HERE.parent / "services" / "disclosure", "bench_disclosure"))
@@ -204,6 +204,7 @@ def main() -> dict[str, object]:
         for process, _ in servers:
             process.terminate()
             process.wait(10)
+        asyncio.run(drop_databases(url))
     result: dict[str, object] = {"items_in_feed": items, "page_items": page, "page_bytes": len(first.content)}
     result |= {k: round(v, 1) for k, v in figures.items()}
     for name in ("cold", "warm", "etag", "etag_cold"):

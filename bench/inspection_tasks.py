@@ -22,7 +22,7 @@ from registry.main import create_app as registry_app
 from shared.db import make_engine, make_sessionmaker
 from shared.events import Event
 from shared.messaging import handle_once
-from shared.testing import PG_BASE, migrated_database
+from shared.testing import PG_BASE, drop_databases, migrated_database
 from ssj_cli.stack import service_dir
 
 SECTORS = ("entertainment", "fire_safety", "internet_cafe")
@@ -111,8 +111,12 @@ def main() -> dict[str, Any]:
     event = draw_event(n)
     size = len(json.dumps(event.data, ensure_ascii=False).encode())
     registry_db = Path(os.environ.get("TMPDIR", "/tmp")) / f"bench-registry-{uuid.uuid4().hex[:6]}.db"
-    consumer_s = asyncio.run(through_consumer(url, event, registry_db))
-    copy_s, copied = asyncio.run(through_copy(url.rsplit("/", 1)[1]))
+    try:
+        consumer_s = asyncio.run(through_consumer(url, event, registry_db))
+        copy_s, copied = asyncio.run(through_copy(url.rsplit("/", 1)[1]))
+    finally:
+        asyncio.run(drop_databases(url))
+        registry_db.unlink(missing_ok=True)
     assert copied == n, f"the consumer wrote {copied} tasks, not {n}"
     return {
         "selections": n,
