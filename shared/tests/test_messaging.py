@@ -8,7 +8,8 @@ from sqlalchemy import func, select
 from shared.bus import make_consumer, make_producer
 from shared.db import make_sessionmaker
 from shared.events import Event
-from shared.messaging import Messaging, consume_forever, emit, handle_once, outbox_events, relay_once
+from shared.messaging import Messaging, consume_forever, emit, handle_once, relay_once
+from shared.testing import outbox_events
 
 from .conftest import MESSAGING, things
 

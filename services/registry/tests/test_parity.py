@@ -10,9 +10,8 @@ import pytest
 
 from registry.db import messaging
 from registry.main import create_app
-from shared.messaging import outbox_events
 from shared.migrations import upgrade
-from shared.testing import app_client
+from shared.testing import app_client, outbox_events
 
 from .conftest import SERVICE_DIR
 from .factories import Fakes, R, W, all_pages, credit_code, entity, sync

@@ -25,8 +25,7 @@ from registry.scheduler import claim, source_clients, tick
 from registry.sources import Page, adapters
 from registry.sync import execute
 from shared.db import make_engine, make_sessionmaker
-from shared.messaging import outbox_events
-from shared.testing import migrated_database
+from shared.testing import migrated_database, outbox_events
 
 from .conftest import SERVICE_DIR
 from .factories import Fakes, W, expected_ids

@@ -8,8 +8,7 @@ from sqlalchemy import func, select, text
 from registry import bulk
 from registry.db import messaging
 from registry.models import Entity
-from shared.messaging import outbox_events
-from shared.testing import auth
+from shared.testing import auth, outbox_events
 
 from .conftest import READER, WRITER
 from .factories import entity, inspector

@@ -11,7 +11,7 @@ from registry.events import ENTITY_DEACTIVATED, ENTITY_UPSERTED
 from registry.fakes import FaultPlan, explosives
 from registry.models import EntityVersion, Inspector, RiskSignal
 from registry.scheduler import tick
-from shared.messaging import outbox_events
+from shared.testing import outbox_events
 
 from .conftest import SOURCES
 from .factories import PREFIX, Fakes, R, W, all_pages, day, entity_id, expected_ids, expected_signals, is_valid, sync

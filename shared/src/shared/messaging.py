@@ -146,12 +146,6 @@ async def row_events(session: AsyncSession, messaging: Messaging, row: Any) -> l
     return await expand(session, row)
 
 
-async def outbox_events(session: AsyncSession, messaging: Messaging) -> list[Event]:
-    """Every event the outbox holds, sent or not, in relay order and expanded as the relay would."""
-    rows = (await session.execute(select(messaging.outbox).order_by(messaging.outbox.c.id))).all()
-    return [event for row in rows for event, _ in await row_events(session, messaging, row)]
-
-
 async def relay_once(
     sessionmaker: async_sessionmaker[AsyncSession],
     messaging: Messaging,

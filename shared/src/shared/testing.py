@@ -17,10 +17,12 @@ from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from fastapi import FastAPI
-from sqlalchemy import MetaData, inspect
+from sqlalchemy import MetaData, inspect, select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from shared.db import make_engine
+from shared.events import Event
+from shared.messaging import Messaging, row_events
 from shared.migrations import alembic_config, upgrade
 from shared.settings import CallerConfig
 
@@ -136,3 +138,9 @@ async def table_names(url: str) -> set[str]:
             return set(await conn.run_sync(lambda c: inspect(c).get_table_names()))
     finally:
         await engine.dispose()
+
+
+async def outbox_events(session: AsyncSession, messaging: Messaging) -> list[Event]:
+    """Every event the outbox holds, sent or not, in relay order and expanded as the relay would."""
+    rows = (await session.execute(select(messaging.outbox).order_by(messaging.outbox.c.id))).all()
+    return [event for row in rows for event, _ in await row_events(session, messaging, row)]
